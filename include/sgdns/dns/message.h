@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// Query parsing: header, the one question, and the EDNS(0) OPT record with the options sgdns acts on.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "sgdns/dns/types.h"
+
+namespace sgdns::dns {
+
+/// EDNS Client Subnet as received (RFC 7871 section 6), validated: address bits past the source prefix
+/// are zero and the address is no longer than the prefix needs.
+struct ClientSubnet {
+  std::uint16_t family = 0;  // 1 = IPv4, 2 = IPv6
+  std::uint8_t source_prefix = 0;
+  std::uint8_t scope_prefix = 0;
+  std::uint8_t address[16] = {};
+};
+
+struct Edns {
+  bool present = false;
+  std::uint16_t udp_payload = 0;  // as the client sent it (values below 512 are read as 512)
+  std::uint8_t version = 0;
+  std::uint8_t extended_rcode = 0;
+  bool dnssec_ok = false;
+  bool nsid_requested = false;
+  bool has_ecs = false;
+  ClientSubnet ecs;
+};
+
+enum class ParseStatus : std::uint8_t {
+  Ok,
+  Drop,     // QR set or shorter than a header: no reply at all
+  FormErr,  // malformed; `has_question`/`edns.present` say what can be echoed
+  NotImp,   // opcode other than QUERY
+  BadVers,  // EDNS version above 0 (RFC 6891 section 6.1.3)
+};
+
+struct Query {
+  std::uint16_t id = 0;
+  std::uint16_t flags = 0;
+  std::uint8_t opcode = 0;
+  bool has_question = false;
+  std::uint8_t qname[kMaxNameLen] = {};   // as the client wrote it (its letter case is echoed)
+  std::uint8_t lqname[kMaxNameLen] = {};  // lowercase, for lookups
+  std::size_t qname_len = 0;
+  std::uint16_t qtype = 0;
+  std::uint16_t qclass = 0;
+  Edns edns;
+};
+
+/// Parses a query received over UDP or TCP. Never reads past `pkt`; never allocates.
+[[nodiscard]] ParseStatus parse_query(std::span<const std::uint8_t> pkt, Query& q) noexcept;
+
+}  // namespace sgdns::dns

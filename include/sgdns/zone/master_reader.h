@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// Reads RFC 1035 master files into records, keeping the file and line of each.
+//
+// ldns 1.8.3 does not implement $INCLUDE and forgets file names, so this reader splits the text into logical
+// records itself (comments, quoted strings, parentheses spanning lines, blank owners) and handles the
+// directives $ORIGIN, $TTL and $INCLUDE (with an optional origin, relative paths resolved against the
+// including file's folder). Each complete record is then parsed by ldns_rr_new_frm_str(), which knows every
+// RR type's presentation format, including RFC 3597 unknown types (TYPE65280 \# 2 abcd).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sgdns/zone/error.h"
+
+namespace sgdns::zone {
+
+struct ParsedRecord {
+  std::vector<std::uint8_t> owner;  // uncompressed wire form, lowercased
+  std::uint16_t type = 0;
+  std::uint16_t rclass = 0;
+  std::uint32_t ttl = 0;
+  std::vector<std::uint8_t> rdata;  // uncompressed wire form, names as written (case kept)
+  std::string file;
+  int line = 0;
+};
+
+/// Every file the reader opened (the top file and each $INCLUDE), for reload change detection and status.
+struct SourceFile {
+  std::string path;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+struct MasterFile {
+  std::vector<ParsedRecord> records;
+  std::vector<SourceFile> sources;
+};
+
+/// Reads `path` with `origin` (absolute presentation name, e.g. "streamgate.example.") as the initial
+/// $ORIGIN. Throws ZoneError naming file and line for any syntax error, an unreadable or recursive
+/// $INCLUDE (depth limit 16), a record class other than IN, or a record with no TTL when neither $TTL
+/// nor an earlier TTL gives one.
+[[nodiscard]] MasterFile read_master_file(const std::string& path, const std::string& origin);
+
+/// Same as read_master_file but from text in memory; `$INCLUDE` paths resolve against `base_dir`.
+[[nodiscard]] MasterFile read_master_text(const std::string& text, const std::string& name,
+                                          const std::string& origin, const std::string& base_dir = ".");
+
+}  // namespace sgdns::zone
