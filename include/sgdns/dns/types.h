@@ -7,9 +7,9 @@ namespace sgdns::dns {
 
 namespace rrtype {
 inline constexpr std::uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kHINFO = 13, kMX = 15,
-                               kTXT = 16, kAAAA = 28, kSRV = 33, kNAPTR = 35, kDNAME = 39, kOPT = 41, kDS = 43,
-                               kRRSIG = 46, kNSEC = 47, kDNSKEY = 48, kSVCB = 64, kHTTPS = 65, kCAA = 257,
-                               kIXFR = 251, kAXFR = 252, kMAILB = 253, kMAILA = 254, kANY = 255;
+                               kTXT = 16, kAAAA = 28, kSRV = 33, kNAPTR = 35, kDNAME = 39, kOPT = 41,
+                               kDS = 43, kRRSIG = 46, kNSEC = 47, kDNSKEY = 48, kSVCB = 64, kHTTPS = 65,
+                               kCAA = 257, kIXFR = 251, kAXFR = 252, kMAILB = 253, kMAILA = 254, kANY = 255;
 }  // namespace rrtype
 
 namespace rrclass {
@@ -42,6 +42,8 @@ inline constexpr std::uint16_t kDefaultEdnsPayload = 1232;
 inline constexpr std::size_t kMaxMessage = 65535;
 
 /// True for types that may only appear in a query (RFC 6895 section 3.1: meta and q-types).
-constexpr bool is_meta_qtype(std::uint16_t t) { return t == rrtype::kOPT || (t >= 128 && t <= 255); }
+constexpr bool is_meta_qtype(std::uint16_t t) {
+  return t == rrtype::kOPT || (t >= 128 && t <= 255);
+}
 
 }  // namespace sgdns::dns

@@ -43,7 +43,8 @@ class Writer {
   void begin_section(Section s) noexcept { section_ = s; }
 
   /// Question entry. `qname` is written as given (the client's case) and becomes a compression target.
-  [[nodiscard]] bool put_question(const std::uint8_t* qname, std::uint16_t qtype, std::uint16_t qclass) noexcept;
+  [[nodiscard]] bool put_question(const std::uint8_t* qname, std::uint16_t qtype,
+                                  std::uint16_t qclass) noexcept;
 
   /// A name, compressed against names already written.
   [[nodiscard]] bool put_name(const std::uint8_t* name) noexcept;
@@ -57,8 +58,8 @@ class Writer {
   /// One resource record: owner, type, class, TTL and RDATA in uncompressed wire form; names inside the
   /// RDATA of RFC 1035 types (NS, CNAME, PTR, MX, SOA) are compressed. Counts it in the current section.
   /// On failure the writer is left where it was before the call.
-  [[nodiscard]] bool put_rr(const std::uint8_t* owner, std::uint16_t type, std::uint16_t rclass, std::uint32_t ttl,
-                            const std::uint8_t* rdata, std::uint16_t rdlen) noexcept;
+  [[nodiscard]] bool put_rr(const std::uint8_t* owner, std::uint16_t type, std::uint16_t rclass,
+                            std::uint32_t ttl, const std::uint8_t* rdata, std::uint16_t rdlen) noexcept;
 
   /// Opens an RR whose RDATA the caller writes (OPT); close_rr() patches RDLENGTH and counts it.
   [[nodiscard]] bool open_rr(const std::uint8_t* owner, std::uint16_t type, std::uint16_t rclass,

@@ -27,12 +27,46 @@ struct Client {
 };
 
 enum class Outcome : std::uint8_t {
-  Answer, NoData, NxDomain, Referral, Refused, FormErr, NotImp, BadVers, ServFail, Drop, Transfer
+  Answer,
+  NoData,
+  NxDomain,
+  Referral,
+  Refused,
+  FormErr,
+  NotImp,
+  BadVers,
+  ServFail,
+  Drop,
+  Transfer
+};
+
+/// One RRset chosen for a section: `owner` is written as given (the client's spelling for the query name).
+struct PlanItem {
+  const zone::Zone* zone = nullptr;
+  const zone::RRset* rrset = nullptr;
+  const std::uint8_t* owner = nullptr;
+  std::uint32_t ttl = 0;
+};
+
+/// The answer decided before anything is encoded (NSD's answer plan): fixed capacity, no allocation.
+struct Plan {
+  /// CNAME chain limit; gdnsd uses 16, PowerDNS 10. A longer in-zone chain is cut and answered as far as it
+  /// got.
+  static constexpr std::size_t kMaxChain = 16;
+  PlanItem answer[kMaxChain + 1];
+  std::size_t answer_count = 0;
+  PlanItem authority[1];
+  std::size_t authority_count = 0;
+  std::uint16_t rcode = 0;
+  bool authoritative = true;
+  bool glue_required = false;  // referral: in-domain glue that does not fit sets TC (RFC 9471)
 };
 
 /// Per-thread working memory, reused across queries.
 struct Scratch {
   dns::Query query;
+  Plan plan;
+  std::uint8_t chain_names[Plan::kMaxChain][dns::kMaxNameLen];  // lowercase CNAME targets
 };
 
 struct Reply {

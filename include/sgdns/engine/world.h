@@ -18,7 +18,7 @@ struct Prefix {
 };
 
 struct Options {
-  std::string nsid;                     // RFC 5001 identifier; empty = do not answer NSID
+  std::string nsid;  // RFC 5001 identifier; empty = do not answer NSID
   std::uint16_t edns_max_payload = 1232;
   bool chaos_enabled = true;            // answer CH TXT version.bind / id.server, else REFUSED
   std::string chaos_version = "sgdns";  // version.bind / version.server

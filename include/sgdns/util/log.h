@@ -14,9 +14,17 @@ void set_level(Level level) noexcept;
 [[nodiscard]] bool parse_level(std::string_view text, Level& out) noexcept;
 void write(Level level, std::string_view message) noexcept;
 
-inline void debug(std::string_view m) { if (level() <= Level::Debug) write(Level::Debug, m); }
-inline void info(std::string_view m) { if (level() <= Level::Info) write(Level::Info, m); }
-inline void warn(std::string_view m) { if (level() <= Level::Warn) write(Level::Warn, m); }
-inline void error(std::string_view m) { write(Level::Error, m); }
+inline void debug(std::string_view m) {
+  if (level() <= Level::Debug) write(Level::Debug, m);
+}
+inline void info(std::string_view m) {
+  if (level() <= Level::Info) write(Level::Info, m);
+}
+inline void warn(std::string_view m) {
+  if (level() <= Level::Warn) write(Level::Warn, m);
+}
+inline void error(std::string_view m) {
+  write(Level::Error, m);
+}
 
 }  // namespace sgdns::log

@@ -22,14 +22,15 @@ struct RRset {
   std::uint16_t type = 0;
   std::uint16_t count = 0;  // RRs
   std::uint32_t ttl = 0;
-  std::uint32_t rdata_begin = 0;       // into Zone::rdata(): `count` entries of [u16 length][rdata]
+  std::uint32_t rdata_begin = 0;  // into Zone::rdata(): `count` entries of [u16 length][rdata]
   std::uint32_t rdata_size = 0;
   std::uint32_t additional_begin = 0;  // into Zone::additional(): nodes whose A/AAAA go in additional
   std::uint32_t additional_count = 0;
 };
 
 namespace node_flag {
-inline constexpr std::uint8_t kApex = 1, kDelegation = 2, kBelowCut = 4, kEmptyNonTerminal = 8, kWildcard = 16;
+inline constexpr std::uint8_t kApex = 1, kDelegation = 2, kBelowCut = 4, kEmptyNonTerminal = 8,
+                              kWildcard = 16;
 }
 
 struct Node {
@@ -91,9 +92,13 @@ class Zone {
 
   /// Exact match on a lowercase wire name; nullptr when the name is not in the zone's tree.
   [[nodiscard]] const Node* find(const std::uint8_t* lname, std::size_t len) const noexcept;
-  [[nodiscard]] const Node& node(std::int32_t index) const noexcept { return nodes_[static_cast<std::size_t>(index)]; }
+  [[nodiscard]] const Node& node(std::int32_t index) const noexcept {
+    return nodes_[static_cast<std::size_t>(index)];
+  }
   [[nodiscard]] std::span<const Node> nodes() const noexcept { return nodes_; }
-  [[nodiscard]] const std::uint8_t* name(const Node& n) const noexcept { return names_.data() + n.name_offset; }
+  [[nodiscard]] const std::uint8_t* name(const Node& n) const noexcept {
+    return names_.data() + n.name_offset;
+  }
   [[nodiscard]] std::span<const RRset> rrsets(const Node& n) const noexcept {
     return {rrsets_.data() + n.rrset_begin, n.rrset_count};
   }

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+// Parsing of listen addresses ("127.0.0.1:53", "[::1]:53") and prefixes ("10.0.0.0/8", "::1").
+#pragma once
+#include <sys/socket.h>
+
+#include <string>
+#include <string_view>
+
+#include "sgdns/engine/world.h"
+
+namespace sgdns::config {
+
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  std::string text;  // as the operator wrote it
+  [[nodiscard]] const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  [[nodiscard]] int family() const { return storage.ss_family; }
+};
+
+/// Throws std::invalid_argument with a reason when `text` is not ADDR:PORT or [ADDR6]:PORT.
+[[nodiscard]] SocketAddress parse_socket_address(std::string_view text);
+/// Throws std::invalid_argument when `text` is not ADDR or ADDR/LEN; host bits must be zero.
+[[nodiscard]] engine::Prefix parse_prefix(std::string_view text);
+/// "10s", "700ms", "2m", "1h" or a bare number of seconds; throws std::invalid_argument.
+[[nodiscard]] long parse_duration_ms(std::string_view text);
+/// Printable form of a socket address ("127.0.0.1:53", "[::1]:53").
+[[nodiscard]] std::string to_string(const sockaddr* address);
+
+}  // namespace sgdns::config

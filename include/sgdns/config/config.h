@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// Server configuration: from the command line, from a JSON file (docs/configuration.md), and the World
+// it builds. Every mistake is reported with where it is (flag name or JSON path) and why.
+#pragma once
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sgdns/config/address.h"
+#include "sgdns/engine/world.h"
+#include "sgdns/util/log.h"
+
+namespace sgdns::config {
+
+/// A configuration mistake; the message starts with the flag or JSON path it is about.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ZoneSource {
+  std::string origin;  // absolute, with the trailing dot
+  std::string file;
+};
+
+struct Config {
+  std::string config_file;        // empty when everything came from flags
+  std::vector<std::string> argv;  // the command line, re-read on reload
+  std::vector<ZoneSource> zones;
+  std::vector<SocketAddress> listen;
+  int threads = 0;  // UDP workers; 0 = one per core
+  long tcp_idle_timeout_ms = 10'000;
+  int tcp_max_connections = 1024;
+  log::Level log_level = log::Level::Info;
+  engine::Options options;
+  bool axfr_allow_set = false;  // else AXFR is allowed from loopback only
+};
+
+enum class CommandLineAction { Run, Help, Version };
+
+struct CommandLine {
+  CommandLineAction action = CommandLineAction::Run;
+  Config config;
+};
+
+/// Parses argv (flags documented by usage()). Throws ConfigError naming the flag.
+[[nodiscard]] CommandLine parse_command_line(int argc, const char* const* argv);
+[[nodiscard]] std::string usage();
+
+/// Reads a JSON configuration file. Throws ConfigError with the JSON path of the mistake.
+[[nodiscard]] Config load_config_file(const std::string& path);
+/// Applies JSON text (for tests); relative zone paths resolve against `base_dir`.
+[[nodiscard]] Config parse_config_json(const std::string& text, const std::string& base_dir);
+
+/// The configuration the server reloads into on SIGHUP: the same command line parsed again, so the
+/// configuration file is re-read and flags still override it.
+[[nodiscard]] Config reload_config(const Config& current);
+
+/// Loads every zone and compiles a World. Throws zone::ZoneError or ConfigError.
+[[nodiscard]] std::shared_ptr<const engine::World> build_world(const Config& config,
+                                                               std::uint64_t generation);
+
+}  // namespace sgdns::config

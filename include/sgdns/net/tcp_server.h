@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+// DNS over TCP (RFC 7766) on its own libuv loop thread: length-prefixed messages, pipelined queries
+// answered in order, idle timeout, a connection limit, and zone transfers.
+#pragma once
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "sgdns/config/address.h"
+#include "sgdns/net/world_store.h"
+
+namespace sgdns::net {
+
+struct TcpLimits {
+  long idle_timeout_ms = 10'000;
+  int max_connections = 1024;
+};
+
+class TcpServer {
+ public:
+  /// Binds and listens on every address now; throws std::runtime_error naming the address on failure.
+  TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits limits, WorldStore& store);
+  ~TcpServer();
+  TcpServer(const TcpServer&) = delete;
+  TcpServer& operator=(const TcpServer&) = delete;
+
+  void start();
+  /// Closes every connection and the listeners, then joins the thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+}  // namespace sgdns::net

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// UDP data plane: N worker threads, each with its own SO_REUSEPORT socket per listen address, reading and
+// writing in batches (recvmmsg/sendmmsg) and replying from the address each query was sent to (PKTINFO).
+#pragma once
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "sgdns/config/address.h"
+#include "sgdns/net/world_store.h"
+
+namespace sgdns::net {
+
+class UdpServer {
+ public:
+  /// Binds every socket now, so a bad or busy address fails at start with a clear error
+  /// (std::runtime_error naming the address).
+  UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store);
+  ~UdpServer();
+  UdpServer(const UdpServer&) = delete;
+  UdpServer& operator=(const UdpServer&) = delete;
+
+  void start();
+  /// Wakes every worker, lets it finish its batch, and joins it.
+  void stop();
+
+ private:
+  struct Worker;
+  WorldStore& store_;
+  int stop_fd_ = -1;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sgdns::net

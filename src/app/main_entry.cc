@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// Command-line entry: flags, --help, --version, and one clear line for anything that stops the start.
+#include <cstdio>
+#include <exception>
+
+#include "sgdns/app/server.h"
+#include "sgdns/zone/error.h"
+
+namespace sgdns::app {
+
+int main_entry(int argc, const char* const* argv) {
+  try {
+    config::CommandLine cl = config::parse_command_line(argc, argv);
+    if (cl.action == config::CommandLineAction::Help) {
+      std::fputs(config::usage().c_str(), stdout);
+      return 0;
+    }
+    if (cl.action == config::CommandLineAction::Version) {
+      std::puts("sgdns " SGDNS_VERSION);
+      return 0;
+    }
+    return run_server(std::move(cl.config));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sgdns: %s\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace sgdns::app

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// Command-line flags: quick use and tests without a configuration file, or --config FILE.
+#include <unistd.h>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "defaults.h"
+#include "sgdns/config/config.h"
+
+namespace sgdns::config {
+namespace {
+
+long parse_int(const std::string& flag, const std::string& value, long lo, long hi) {
+  std::size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != value.size() || v < lo || v > hi)
+    throw ConfigError(flag + ": expected a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                      ", got \"" + value + "\"");
+  return v;
+}
+
+ZoneSource parse_zone_flag(const std::string& value) {
+  auto eq = value.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == value.size())
+    throw ConfigError("--zone: expected ORIGIN=FILE, got \"" + value + "\"");
+  std::string origin = value.substr(0, eq);
+  if (origin.back() != '.') origin += '.';
+  return {origin, value.substr(eq + 1)};
+}
+
+}  // namespace
+
+std::string usage() {
+  return R"(Usage: sgdns [options]
+       sgdns --config FILE
+
+Authoritative DNS server for the StreamGate domain.
+
+Options:
+  --config FILE            JSON configuration (docs/configuration.md); flags given with it override it
+  --zone ORIGIN=FILE       serve the zone ORIGIN from the master file FILE (repeatable)
+  --listen ADDR:PORT       UDP and TCP listen address; IPv6 as [::1]:5353 (repeatable;
+                           default 127.0.0.1:5353)
+  --nsid TEXT              RFC 5001 name server identifier, also answered to CH TXT id.server
+  --threads N              UDP worker threads (default: one per core)
+  --axfr-allow CIDR        addresses allowed to AXFR (repeatable; replaces the default,
+                           127.0.0.0/8 and ::1)
+  --no-chaos               refuse CH TXT version.bind / id.server queries
+  --tcp-idle-timeout SEC   close idle TCP connections after SEC seconds (default 10)
+  --tcp-max-connections N  concurrent TCP connections (default 1024)
+  --edns-max-payload N     largest UDP reply with EDNS, 512..4096 (default 1232)
+  --log-level LEVEL        debug, info, warn or error (default info)
+  --help                   this text
+  --version                the version
+
+Signals: SIGHUP reloads zones and configuration (a broken zone is refused and the old
+data keeps serving); SIGTERM and SIGINT stop the server.
+)";
+}
+
+CommandLine parse_command_line(int argc, const char* const* argv) {
+  CommandLine cl;
+  Config flags;
+  std::string config_file;
+  bool axfr_given = false, listen_given = false;
+  std::vector<engine::Prefix> axfr;
+  struct Overrides {
+    bool nsid = false, threads = false, chaos = false, idle = false, maxconn = false, payload = false,
+         level = false;
+  } set;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    std::string value;
+    if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else if (flag != "--help" && flag != "-h" && flag != "--version" && flag != "--no-chaos") {
+      if (i + 1 >= argc) throw ConfigError(flag + ": needs a value (see --help)");
+      value = argv[++i];
+    }
+    try {
+      if (flag == "--help" || flag == "-h") {
+        cl.action = CommandLineAction::Help;
+      } else if (flag == "--version") {
+        cl.action = CommandLineAction::Version;
+      } else if (flag == "--config") {
+        config_file = value;
+      } else if (flag == "--zone") {
+        flags.zones.push_back(parse_zone_flag(value));
+      } else if (flag == "--listen") {
+        flags.listen.push_back(parse_socket_address(value));
+        listen_given = true;
+      } else if (flag == "--nsid") {
+        flags.options.nsid = value;
+        set.nsid = true;
+      } else if (flag == "--threads") {
+        flags.threads = static_cast<int>(parse_int(flag, value, 1, 256));
+        set.threads = true;
+      } else if (flag == "--axfr-allow") {
+        axfr.push_back(parse_prefix(value));
+        axfr_given = true;
+      } else if (flag == "--no-chaos") {
+        flags.options.chaos_enabled = false;
+        set.chaos = true;
+      } else if (flag == "--tcp-idle-timeout") {
+        flags.tcp_idle_timeout_ms = parse_int(flag, value, 1, 3600) * 1000;
+        set.idle = true;
+      } else if (flag == "--tcp-max-connections") {
+        flags.tcp_max_connections = static_cast<int>(parse_int(flag, value, 1, 1'000'000));
+        set.maxconn = true;
+      } else if (flag == "--edns-max-payload") {
+        flags.options.edns_max_payload = static_cast<std::uint16_t>(parse_int(flag, value, 512, 4096));
+        set.payload = true;
+      } else if (flag == "--log-level") {
+        if (!log::parse_level(value, flags.log_level))
+          throw ConfigError("expected debug, info, warn or error");
+        set.level = true;
+      } else {
+        throw ConfigError(flag + ": unknown option (see --help)");
+      }
+    } catch (const ConfigError& e) {
+      std::string what = e.what();
+      throw ConfigError(what.rfind("--", 0) == 0 ? what : flag + ": " + what);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(flag + ": " + e.what());
+    }
+  }
+  if (cl.action != CommandLineAction::Run) return cl;
+
+  Config c = config_file.empty() ? Config{} : load_config_file(config_file);
+  c.zones.insert(c.zones.end(), flags.zones.begin(), flags.zones.end());
+  if (listen_given) c.listen = flags.listen;
+  if (axfr_given) {
+    c.options.axfr_allow = axfr;
+    c.axfr_allow_set = true;
+  }
+  if (set.nsid) c.options.nsid = flags.options.nsid;
+  if (set.threads) c.threads = flags.threads;
+  if (set.chaos) c.options.chaos_enabled = false;
+  if (set.idle) c.tcp_idle_timeout_ms = flags.tcp_idle_timeout_ms;
+  if (set.maxconn) c.tcp_max_connections = flags.tcp_max_connections;
+  if (set.payload) c.options.edns_max_payload = flags.options.edns_max_payload;
+  if (set.level) c.log_level = flags.log_level;
+  apply_defaults(c);
+  if (c.zones.empty()) throw ConfigError("no zones: give --zone ORIGIN=FILE or --config FILE (see --help)");
+  for (const ZoneSource& z : c.zones) {
+    if (access(z.file.c_str(), R_OK) != 0) throw ConfigError("zone " + z.origin + ": cannot read " + z.file);
+  }
+  c.argv.assign(argv, argv + argc);
+  cl.config = std::move(c);
+  return cl;
+}
+
+}  // namespace sgdns::config

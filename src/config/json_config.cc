@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// The JSON configuration file (docs/configuration.md): every key checked, every mistake named by its path.
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "defaults.h"
+#include "sgdns/config/config.h"
+
+namespace sgdns::config {
+namespace {
+
+using nlohmann::json;
+
+/// A JSON value together with its path, so every error can say where it is.
+class Node {
+ public:
+  Node(const json& value, std::string path) : v_(value), path_(std::move(path)) {}
+  [[noreturn]] void fail(const std::string& why) const { throw ConfigError(path_ + ": " + why); }
+  const json& value() const { return v_; }
+  const std::string& path() const { return path_; }
+
+  /// Refuses keys outside `known`: a misspelt key silently ignored is an outage waiting to happen.
+  void only(std::initializer_list<const char*> known) const {
+    if (!v_.is_object()) fail("expected an object");
+    std::set<std::string> names(known.begin(), known.end());
+    for (auto it = v_.begin(); it != v_.end(); ++it) {
+      if (!names.count(it.key())) Node(it.value(), child_path(it.key())).fail("unknown key");
+    }
+  }
+  bool has(const char* key) const { return v_.contains(key); }
+  Node operator[](const char* key) const { return Node(v_.at(key), child_path(key)); }
+  Node operator[](std::size_t i) const { return Node(v_.at(i), path_ + "[" + std::to_string(i) + "]"); }
+  std::size_t size() const { return v_.size(); }
+
+  std::string string() const {
+    if (!v_.is_string()) fail("expected a string");
+    return v_.get<std::string>();
+  }
+  bool boolean() const {
+    if (!v_.is_boolean()) fail("expected true or false");
+    return v_.get<bool>();
+  }
+  long integer(long lo, long hi) const {
+    if (!v_.is_number_integer() || v_.get<long>() < lo || v_.get<long>() > hi)
+      fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return v_.get<long>();
+  }
+  void array() const {
+    if (!v_.is_array()) fail("expected an array");
+  }
+  long duration_ms() const {
+    try {
+      return v_.is_number_integer() ? v_.get<long>() * 1000 : parse_duration_ms(string());
+    } catch (const std::invalid_argument& e) {
+      fail(e.what());
+    }
+  }
+  template <typename F>
+  auto parsed(F f) const {
+    try {
+      return f(string());
+    } catch (const std::invalid_argument& e) {
+      fail(e.what());
+    }
+  }
+
+ private:
+  std::string child_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const json& v_;
+  std::string path_;
+};
+
+std::string resolve_path(const std::string& base_dir, const std::string& file) {
+  if (file.empty() || file.front() == '/' || base_dir.empty()) return file;
+  return base_dir + "/" + file;
+}
+
+void read_identity(const Node& n, Config& c) {
+  n.only({"nsid", "version", "id", "chaos"});
+  if (n.has("nsid")) c.options.nsid = n["nsid"].string();
+  if (n.has("version")) c.options.chaos_version = n["version"].string();
+  if (n.has("id")) c.options.chaos_identity = n["id"].string();
+  if (n.has("chaos")) c.options.chaos_enabled = n["chaos"].boolean();
+}
+
+void read_zones(const Node& n, Config& c, const std::string& base_dir) {
+  n.array();
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    Node z = n[i];
+    z.only({"origin", "file"});
+    if (!z.has("origin")) z.fail("missing \"origin\"");
+    if (!z.has("file")) z.fail("missing \"file\"");
+    std::string origin = z["origin"].string();
+    if (origin.empty()) z["origin"].fail("empty origin");
+    if (origin.back() != '.') origin += '.';
+    c.zones.push_back({origin, resolve_path(base_dir, z["file"].string())});
+  }
+}
+
+}  // namespace
+
+Config parse_config_json(const std::string& text, const std::string& base_dir) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(std::string("invalid JSON: ") + e.what());
+  }
+  Config c;
+  Node root(doc, "");
+  root.only({"listen", "threads", "identity", "zones", "edns", "tcp", "transfer", "log_level"});
+  if (root.has("listen")) {
+    Node l = root["listen"];
+    l.array();
+    for (std::size_t i = 0; i < l.size(); ++i) c.listen.push_back(l[i].parsed(parse_socket_address));
+  }
+  if (root.has("threads")) c.threads = static_cast<int>(root["threads"].integer(0, 256));
+  if (root.has("identity")) read_identity(root["identity"], c);
+  if (root.has("zones")) read_zones(root["zones"], c, base_dir);
+  if (root.has("edns")) {
+    Node e = root["edns"];
+    e.only({"max_payload"});
+    if (e.has("max_payload"))
+      c.options.edns_max_payload = static_cast<std::uint16_t>(e["max_payload"].integer(512, 4096));
+  }
+  if (root.has("tcp")) {
+    Node t = root["tcp"];
+    t.only({"idle_timeout", "max_connections"});
+    if (t.has("idle_timeout")) c.tcp_idle_timeout_ms = t["idle_timeout"].duration_ms();
+    if (t.has("max_connections"))
+      c.tcp_max_connections = static_cast<int>(t["max_connections"].integer(1, 1'000'000));
+  }
+  if (root.has("transfer")) {
+    Node t = root["transfer"];
+    t.only({"allow"});
+    Node allow = t["allow"];
+    allow.array();
+    for (std::size_t i = 0; i < allow.size(); ++i)
+      c.options.axfr_allow.push_back(allow[i].parsed(parse_prefix));
+    c.axfr_allow_set = true;  // an empty list means no transfers at all
+  }
+  if (root.has("log_level")) {
+    Node l = root["log_level"];
+    if (!log::parse_level(l.string(), c.log_level)) l.fail("expected debug, info, warn or error");
+  }
+  apply_defaults(c);
+  return c;
+}
+
+Config load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto slash = path.rfind('/');
+  std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  try {
+    Config c = parse_config_json(text.str(), base_dir);
+    c.config_file = path;
+    return c;
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+}  // namespace sgdns::config

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// The query path, top to bottom: parse, pick the zone, resolve, encode, add EDNS. Start reading here.
+#include "sgdns/engine/engine.h"
+
+#include <algorithm>
+
+#include "encode.h"
+#include "resolve.h"
+#include "sgdns/dns/types.h"
+#include "sgdns/dns/writer.h"
+#include "special.h"
+
+namespace sgdns::engine {
+namespace {
+
+namespace rrtype = dns::rrtype;
+namespace rcode = dns::rcode;
+using dns::flag::kAA;
+using dns::flag::kCD;
+using dns::flag::kQR;
+using dns::flag::kRD;
+using dns::flag::kTC;
+
+constexpr std::uint16_t kOpcodeMask = 0x7800;
+constexpr std::size_t kOptFixedSize = 11;  // root owner, type, class, TTL, RDLENGTH
+constexpr std::size_t kOptionHeader = 4;
+
+bool wants_nsid(const World& world, const dns::Query& q) {
+  return q.edns.present && q.edns.nsid_requested && !world.options.nsid.empty();
+}
+
+/// RFC 6891 6.2.5: the reply may use what the client advertised, capped by our own maximum; no EDNS, 512.
+std::size_t udp_limit(const World& world, const dns::Query& q) {
+  if (!q.edns.present) return dns::kMaxUdpPayloadNoEdns;
+  std::size_t client = std::max<std::size_t>(q.edns.udp_payload, dns::kMaxUdpPayloadNoEdns);
+  return std::min<std::size_t>(client, std::max<std::size_t>(world.options.edns_max_payload, 512));
+}
+
+void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, dns::Writer& w) {
+  static constexpr std::uint8_t kRoot[1] = {0};
+  w.begin_section(dns::Section::Additional);
+  std::uint32_t ttl =
+      (std::uint32_t{static_cast<std::uint8_t>(rc >> 4)} << 24) | (q.edns.dnssec_ok ? 0x8000u : 0u);
+  if (!w.open_rr(kRoot, rrtype::kOPT, world.options.edns_max_payload, ttl)) return;
+  if (wants_nsid(world, q)) {
+    const std::string& nsid = world.options.nsid;
+    (void)w.put_u16(dns::edns_opt::kNSID);
+    (void)w.put_u16(static_cast<std::uint16_t>(nsid.size()));
+    (void)w.put_bytes(reinterpret_cast<const std::uint8_t*>(nsid.data()), nsid.size());
+  }
+  w.close_rr();
+}
+
+struct Decision {
+  Outcome outcome;
+  std::uint16_t rcode;
+  bool aa;
+  bool truncated;
+};
+
+Decision decide(const World& world, const Client& client, Scratch& s, dns::Writer& w) noexcept {
+  const dns::Query& q = s.query;
+  if (q.qclass == dns::rrclass::kCH) {
+    bool aa = false;
+    std::uint16_t rc = answer_chaos(world.options, q, w, aa);
+    return {rc == rcode::kNoError ? Outcome::Answer : Outcome::Refused, rc, aa, false};
+  }
+  if (q.qclass != dns::rrclass::kIN) return {Outcome::Refused, rcode::kRefused, false, false};
+  if (q.qtype == rrtype::kAXFR || q.qtype == rrtype::kIXFR) {
+    // RFC 5936 4.2: zone transfers run over TCP only.
+    if (client.transport == Transport::Tcp) return {Outcome::Transfer, rcode::kNoError, true, false};
+    return {Outcome::FormErr, rcode::kFormErr, false, false};
+  }
+  if (q.qtype == rrtype::kOPT) return {Outcome::FormErr, rcode::kFormErr, false, false};
+  if (dns::is_meta_qtype(q.qtype) && q.qtype != rrtype::kANY)
+    return {Outcome::NotImp, rcode::kNotImp, false, false};
+  const zone::Zone* zone = world.zones.find_zone(q.lqname);
+  if (!zone) return {Outcome::Refused, rcode::kRefused, false, false};
+  Outcome outcome = resolve(*zone, s);
+  bool fits = encode_plan(s.plan, w);
+  return {outcome, s.plan.rcode, s.plan.authoritative, !fits};
+}
+
+std::uint16_t rcode_for(dns::ParseStatus status) {
+  switch (status) {
+    case dns::ParseStatus::NotImp:
+      return rcode::kNotImp;
+    case dns::ParseStatus::BadVers:
+      return rcode::kBadVers;
+    default:
+      return rcode::kFormErr;
+  }
+}
+
+Outcome outcome_for(dns::ParseStatus status) {
+  switch (status) {
+    case dns::ParseStatus::NotImp:
+      return Outcome::NotImp;
+    case dns::ParseStatus::BadVers:
+      return Outcome::BadVers;
+    default:
+      return Outcome::FormErr;
+  }
+}
+
+}  // namespace
+
+Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client& client, Scratch& s,
+             std::span<std::uint8_t> out) noexcept {
+  dns::Query& q = s.query;
+  dns::ParseStatus status = dns::parse_query(pkt, q);
+  if (status == dns::ParseStatus::Drop) return {0, Outcome::Drop, 0};
+
+  dns::Writer w(out.data(), std::min<std::size_t>(out.size(), dns::kMaxMessage));
+  std::size_t limit = client.transport == Transport::Udp ? udp_limit(world, q) : dns::kMaxMessage;
+  std::size_t opt_size = 0;
+  if (q.edns.present) {
+    opt_size = kOptFixedSize + (wants_nsid(world, q) ? kOptionHeader + world.options.nsid.size() : 0);
+  }
+  w.begin(q.id, kQR | (q.flags & (kOpcodeMask | kRD | kCD)));
+  w.set_limit(limit - opt_size);
+  if (q.has_question) (void)w.put_question(q.qname, q.qtype, q.qclass);
+
+  Decision d{outcome_for(status), rcode_for(status), false, false};
+  if (status == dns::ParseStatus::Ok) d = decide(world, client, s, w);
+  if (d.outcome == Outcome::Transfer) return {0, Outcome::Transfer, rcode::kNoError};
+
+  std::uint16_t flags = w.flags() | (d.rcode & 0x0f);
+  if (d.aa) flags |= kAA;
+  if (d.truncated) flags |= kTC;
+  w.set_flags(flags);
+  w.set_limit(limit);
+  if (q.edns.present) put_opt(world, q, d.rcode, w);
+  return {w.finish(), d.outcome, d.rcode};
+}
+
+}  // namespace sgdns::engine

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+// RFC 1034 4.3.2 inside one zone: exact match, CNAME chains, wildcards (RFC 4592), referrals, negatives.
+#include "resolve.h"
+
+#include <cstring>
+
+#include "sgdns/dns/name.h"
+#include "sgdns/dns/types.h"
+
+namespace sgdns::engine {
+namespace {
+
+using zone::Node;
+using zone::Zone;
+namespace rrtype = dns::rrtype;
+
+/// Where a name leads inside the zone.
+struct Located {
+  const Node* node = nullptr;  // the node whose data answers (a wildcard node for synthesis)
+  const Node* cut = nullptr;   // set for a referral
+};
+
+Located locate(const Zone& zone, const std::uint8_t* lname, std::uint16_t qtype) noexcept {
+  const Node* node = zone.find(lname, dns::name_length(lname));
+  if (node) {
+    if (node->cut < 0) return {node, nullptr};
+    const Node& cut = zone.node(node->cut);
+    // DS lives on the parent side of a cut (RFC 4035 3.1.4.1), so the parent answers it.
+    if (qtype == rrtype::kDS && &cut == node) return {node, nullptr};
+    return {nullptr, &cut};
+  }
+  // The closest encloser exists: every name in a served zone has the apex as an ancestor.
+  const std::uint8_t* p = dns::parent_name(lname);
+  while (!(node = zone.find(p, dns::name_length(p)))) p = dns::parent_name(p);
+  if (node->cut >= 0) return {nullptr, &zone.node(node->cut)};
+  if (node->wildcard >= 0) return {&zone.node(node->wildcard), nullptr};
+  return {};
+}
+
+void add(PlanItem* items, std::size_t& count, const Zone& zone, const zone::RRset* rrset,
+         const std::uint8_t* owner, std::uint32_t ttl) noexcept {
+  items[count++] = PlanItem{&zone, rrset, owner, ttl};
+}
+
+void add_soa(Plan& plan, const Zone& zone) noexcept {
+  add(plan.authority, plan.authority_count, zone, zone.find_rrset(zone.apex(), rrtype::kSOA), zone.origin(),
+      zone.negative_ttl());
+}
+
+/// RFC 8482 lets a server answer ANY with one RRset; the node's first RRset in type order keeps it stable.
+const zone::RRset* any_rrset(const Zone& zone, const Node& node) noexcept {
+  auto sets = zone.rrsets(node);
+  return sets.empty() ? nullptr : &sets.front();
+}
+
+bool seen_before(const Scratch& s, std::size_t depth, const std::uint8_t* lname) noexcept {
+  if (dns::name_equal(s.query.lqname, lname)) return true;
+  for (std::size_t i = 0; i < depth; ++i) {
+    if (dns::name_equal(s.chain_names[i], lname)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Outcome resolve(const Zone& zone, Scratch& s) noexcept {
+  Plan& plan = s.plan;
+  plan.answer_count = plan.authority_count = 0;
+  plan.rcode = dns::rcode::kNoError;
+  plan.authoritative = true;
+  plan.glue_required = false;
+  const std::uint16_t qtype = s.query.qtype;
+  const std::uint8_t* lname = s.query.lqname;
+  const std::uint8_t* owner = s.query.qname;
+
+  for (std::size_t depth = 0;; ++depth) {
+    Located found = locate(zone, lname, qtype);
+    if (found.cut) {
+      // A referral; after a CNAME the answer so far is still ours, so AA stays (RFC 1034 4.3.2 step 3b).
+      plan.authoritative = depth > 0;
+      plan.glue_required = true;
+      add(plan.authority, plan.authority_count, zone, zone.find_rrset(*found.cut, rrtype::kNS),
+          zone.name(*found.cut), zone.find_rrset(*found.cut, rrtype::kNS)->ttl);
+      return Outcome::Referral;
+    }
+    if (!found.node) {
+      plan.rcode = dns::rcode::kNxDomain;  // after a CNAME too (RFC 6604)
+      add_soa(plan, zone);
+      return Outcome::NxDomain;
+    }
+    const Node& node = *found.node;
+    const zone::RRset* cname = zone.find_rrset(node, rrtype::kCNAME);
+    if (cname && qtype != rrtype::kCNAME) {
+      add(plan.answer, plan.answer_count, zone, cname, owner, cname->ttl);
+      const std::uint8_t* target = (*zone.rdata(*cname).begin()).data;
+      if (qtype == rrtype::kANY || depth + 1 >= Plan::kMaxChain || !dns::is_subdomain(target, zone.origin()))
+        return Outcome::Answer;
+      std::uint8_t* next = s.chain_names[depth];
+      std::size_t len = dns::name_length(target);
+      std::memcpy(next, target, len);
+      dns::name_to_lower(next, len);
+      if (seen_before(s, depth, next)) return Outcome::Answer;  // a loop: answer the chain once
+      lname = next;
+      owner = target;
+      continue;
+    }
+    const zone::RRset* match = qtype == rrtype::kANY ? any_rrset(zone, node) : zone.find_rrset(node, qtype);
+    if (match) {
+      add(plan.answer, plan.answer_count, zone, match, owner, match->ttl);
+      return Outcome::Answer;
+    }
+    add_soa(plan, zone);
+    return Outcome::NoData;
+  }
+}
+
+}  // namespace sgdns::engine

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// AXFR (RFC 5936) and IXFR answered as a full transfer (RFC 1995 section 4), over TCP, with an allow list.
+#include <netinet/in.h>
+
+#include <cstring>
+#include <vector>
+
+#include "encode.h"
+#include "sgdns/dns/types.h"
+#include "sgdns/dns/writer.h"
+#include "special.h"
+
+namespace sgdns::engine {
+namespace {
+
+bool prefix_contains(const Prefix& p, int family, const std::uint8_t* addr) noexcept {
+  if (p.family != family) return false;
+  int full = p.length / 8, rest = p.length % 8;
+  if (std::memcmp(p.bytes, addr, static_cast<std::size_t>(full)) != 0) return false;
+  if (rest == 0) return true;
+  std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+  return (p.bytes[full] & mask) == (addr[full] & mask);
+}
+
+/// Packs RRsets into messages of at most 64 KiB and hands each to `emit`.
+class TransferWriter {
+ public:
+  TransferWriter(const dns::Query& q, const std::function<void(std::span<const std::uint8_t>)>& emit)
+      : q_(q), emit_(emit), buf_(dns::kMaxMessage), w_(buf_.data(), buf_.size()) {
+    start(true);
+  }
+  void add(const PlanItem& item) {
+    if (put_rrset(w_, item)) return;
+    flush();
+    start(false);
+    if (!put_rrset(w_, item)) {
+      // A single RRset over 64 KiB cannot be sent whole; send it one RR per message.
+      for (auto rd : item.zone->rdata(*item.rrset)) {
+        if (!w_.put_rr(item.owner, item.rrset->type, dns::rrclass::kIN, item.ttl, rd.data, rd.size)) {
+          flush();
+          start(false);
+          (void)w_.put_rr(item.owner, item.rrset->type, dns::rrclass::kIN, item.ttl, rd.data, rd.size);
+        }
+      }
+    }
+  }
+  void flush() { emit_(std::span<const std::uint8_t>(buf_.data(), w_.finish())); }
+
+ private:
+  void start(bool with_question) {
+    w_ = dns::Writer(buf_.data(), buf_.size());
+    w_.begin(q_.id, dns::flag::kQR | dns::flag::kAA);
+    if (with_question) (void)w_.put_question(q_.qname, q_.qtype, q_.qclass);
+    w_.begin_section(dns::Section::Answer);
+  }
+  const dns::Query& q_;
+  const std::function<void(std::span<const std::uint8_t>)>& emit_;
+  std::vector<std::uint8_t> buf_;
+  dns::Writer w_;
+};
+
+void refuse(const dns::Query& q, const std::function<void(std::span<const std::uint8_t>)>& emit) {
+  std::uint8_t buf[dns::kHeaderSize + dns::kMaxNameLen + 4];
+  dns::Writer w(buf, sizeof buf);
+  w.begin(q.id, dns::flag::kQR | dns::rcode::kRefused);
+  (void)w.put_question(q.qname, q.qtype, q.qclass);
+  emit(std::span<const std::uint8_t>(buf, w.finish()));
+}
+
+}  // namespace
+
+bool transfer_allowed(const Options& options, const sockaddr* address) noexcept {
+  if (!address) return false;
+  if (address->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(&in->sin_addr);
+    for (const Prefix& p : options.axfr_allow) {
+      if (prefix_contains(p, 4, bytes)) return true;
+    }
+  } else if (address->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr);
+    for (const Prefix& p : options.axfr_allow) {
+      if (prefix_contains(p, 6, bytes)) return true;
+    }
+  }
+  return false;
+}
+
+void transfer(const World& world, const Client& client, const Scratch& scratch,
+              const std::function<void(std::span<const std::uint8_t>)>& emit) {
+  const dns::Query& q = scratch.query;
+  const zone::Zone* zone = world.zones.exact(q.lqname);
+  if (!zone || !transfer_allowed(world.options, client.address)) {
+    refuse(q, emit);
+    return;
+  }
+  const zone::RRset* soa = zone->find_rrset(zone->apex(), dns::rrtype::kSOA);
+  PlanItem soa_item{zone, soa, zone->origin(), soa->ttl};
+  TransferWriter out(q, emit);
+  out.add(soa_item);
+  for (const zone::Node& node : zone->nodes()) {
+    for (const zone::RRset& set : zone->rrsets(node)) {
+      if (&set == soa) continue;
+      out.add(PlanItem{zone, &set, zone->name(node), set.ttl});
+    }
+  }
+  out.add(soa_item);
+  out.flush();
+}
+
+}  // namespace sgdns::engine

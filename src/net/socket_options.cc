@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// UDP socket creation with the options a busy authoritative server needs.
+#include "socket_options.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace sgdns::net {
+namespace {
+
+/// 4 MiB absorbs a burst of several thousand queries while a worker is busy; the kernel caps it at
+/// net.core.rmem_max, which is fine: it is a best effort.
+constexpr int kSocketBuffer = 4 << 20;
+
+[[noreturn]] void fail(int fd, const config::SocketAddress& a, const char* what) {
+  std::string message = "udp " + a.text + ": " + what + ": " + std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  throw std::runtime_error(message);
+}
+
+}  // namespace
+
+int bind_udp(const config::SocketAddress& a) {
+  int fd = ::socket(a.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail(fd, a, "socket");
+  int one = 1, size = kSocketBuffer;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) fail(fd, a, "SO_REUSEPORT");
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  if (a.family() == AF_INET6) {
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) fail(fd, a, "IPV6_V6ONLY");
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) != 0)
+      fail(fd, a, "IPV6_RECVPKTINFO");
+  } else {
+    if (::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) fail(fd, a, "IP_PKTINFO");
+  }
+  if (::bind(fd, a.get(), a.length) != 0) fail(fd, a, "bind");
+  return fd;
+}
+
+}  // namespace sgdns::net
