@@ -65,11 +65,13 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
     std::uint16_t rc = answer_chaos(world.options, q, w, aa);
     return {rc == rcode::kNoError ? Outcome::Answer : Outcome::Refused, rc, aa, false};
   }
-  if (q.qclass != dns::rrclass::kIN) return {Outcome::Refused, rcode::kRefused, false, false};
+  // QCLASS * (RFC 1035 3.2.5) matches our only data class, IN.
+  if (q.qclass != dns::rrclass::kIN && q.qclass != dns::rrclass::kANY)
+    return {Outcome::Refused, rcode::kRefused, false, false};
   if (q.qtype == rrtype::kAXFR || q.qtype == rrtype::kIXFR) {
     // RFC 5936 4.2: zone transfers run over TCP only.
     if (client.transport == Transport::Tcp) return {Outcome::Transfer, rcode::kNoError, true, false};
-    return {Outcome::FormErr, rcode::kFormErr, false, false};
+    return {Outcome::NotImp, rcode::kNotImp, false, false};
   }
   if (q.qtype == rrtype::kOPT) return {Outcome::FormErr, rcode::kFormErr, false, false};
   if (dns::is_meta_qtype(q.qtype) && q.qtype != rrtype::kANY)

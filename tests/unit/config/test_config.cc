@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Configuration: flags, JSON keys, and an error that names the flag or JSON path for every mistake.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "sgdns/config/config.h"
+
+using namespace sgdns;
+
+namespace {
+
+std::string json_error(const std::string& text) {
+  try {
+    (void)config::parse_config_json(text, "/tmp");
+  } catch (const config::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string flags_error(std::vector<const char*> args) {
+  args.insert(args.begin(), "sgdns");
+  try {
+    (void)config::parse_command_line(static_cast<int>(args.size()), args.data());
+  } catch (const config::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("JSON configuration keys are read", "[config]") {
+  auto c = config::parse_config_json(R"({"listen": ["127.0.0.1:53", "[::1]:53"], "threads": 3,
+    "identity": {"nsid": "fra1", "version": "x", "chaos": false},
+    "zones": [{"origin": "example.test", "file": "z.zone"}],
+    "edns": {"max_payload": 1400}, "tcp": {"idle_timeout": "2500ms", "max_connections": 10},
+    "transfer": {"allow": ["192.0.2.0/24"]}, "log_level": "warn"})",
+                                     "/etc/sgdns");
+  CHECK(c.listen.size() == 2);
+  CHECK(c.listen[1].family() == AF_INET6);
+  CHECK(c.threads == 3);
+  CHECK(c.options.nsid == "fra1");
+  CHECK_FALSE(c.options.chaos_enabled);
+  REQUIRE(c.zones.size() == 1);
+  CHECK(c.zones[0].origin == "example.test.");
+  CHECK(c.zones[0].file == "/etc/sgdns/z.zone");
+  CHECK(c.options.edns_max_payload == 1400);
+  CHECK(c.tcp_idle_timeout_ms == 2500);
+  CHECK(c.tcp_max_connections == 10);
+  REQUIRE(c.options.axfr_allow.size() == 1);
+  CHECK(c.options.axfr_allow[0].length == 24);
+  CHECK(c.log_level == log::Level::Warn);
+}
+
+TEST_CASE("JSON mistakes are refused with their path", "[config]") {
+  CHECK_THAT(json_error("{"), Catch::StartsWith("invalid JSON"));
+  CHECK(json_error(R"({"listne": []})") == "listne: unknown key");
+  CHECK(json_error(R"({"listen": ["127.0.0.1"]})") ==
+        "listen[0]: expected ADDRESS:PORT or [IPv6]:PORT, got \"127.0.0.1\"");
+  CHECK(json_error(R"({"threads": "two"})") == "threads: expected an integer from 0 to 256");
+  CHECK(json_error(R"({"zones": [{"origin": "a."}]})") == "zones[0]: missing \"file\"");
+  CHECK(json_error(R"({"zones": [{"origin": "a.", "file": 3}]})") == "zones[0].file: expected a string");
+  CHECK(json_error(R"({"edns": {"max_payload": 100}})") ==
+        "edns.max_payload: expected an integer from 512 to 4096");
+  CHECK(json_error(R"({"tcp": {"idle_timeout": "soon"}})") == "tcp.idle_timeout: bad duration \"soon\"");
+  CHECK(json_error(R"({"transfer": {"allow": ["10.0.0.1/8"]}})") ==
+        "transfer.allow[0]: \"10.0.0.1/8\" has bits set past its prefix length");
+  CHECK(json_error(R"({"log_level": "loud"})") == "log_level: expected debug, info, warn or error");
+  CHECK(json_error(R"({"identity": {"nsid": 1}})") == "identity.nsid: expected a string");
+}
+
+TEST_CASE("an empty transfer allow list refuses everyone; the default is loopback", "[config]") {
+  CHECK(config::parse_config_json(R"({"transfer": {"allow": []}})", ".").options.axfr_allow.empty());
+  CHECK(config::parse_config_json("{}", ".").options.axfr_allow.size() == 2);
+}
+
+TEST_CASE("command-line mistakes name the flag", "[config]") {
+  CHECK(flags_error({"--bogus", "1"}) == "--bogus: unknown option (see --help)");
+  CHECK(flags_error({"--zone"}) == "--zone: needs a value (see --help)");
+  CHECK(flags_error({"--zone", "example.test"}) == "--zone: expected ORIGIN=FILE, got \"example.test\"");
+  CHECK(flags_error({"--zone", "example.test=/nonexistent/z.zone"}) ==
+        "zone example.test.: cannot read /nonexistent/z.zone");
+  CHECK(flags_error({"--threads", "0", "--zone", "a=/dev/null"}) ==
+        "--threads: expected a number from 1 to 256, got \"0\"");
+  CHECK(flags_error({"--listen", "localhost:53", "--zone", "a=/dev/null"}) ==
+        "--listen: bad address \"localhost\" in \"localhost:53\"");
+  CHECK(flags_error({"--log-level", "x", "--zone", "a=/dev/null"}) ==
+        "--log-level: expected debug, info, warn or error");
+  CHECK(flags_error({}) == "no zones: give --zone ORIGIN=FILE or --config FILE (see --help)");
+  CHECK(flags_error({"--zone", "a=/dev/null", "--listen", "[::1]:5353", "--no-chaos"}) == "no error");
+}
+
+TEST_CASE("durations and prefixes parse", "[config]") {
+  CHECK(config::parse_duration_ms("700ms") == 700);
+  CHECK(config::parse_duration_ms("2s") == 2000);
+  CHECK(config::parse_duration_ms("1m") == 60000);
+  CHECK(config::parse_duration_ms("5") == 5000);
+  CHECK_THROWS(config::parse_duration_ms("-1s"));
+  CHECK(config::parse_prefix("2001:db8::/32").length == 32);
+  CHECK(config::parse_prefix("192.0.2.1").length == 32);
+  CHECK_THROWS(config::parse_prefix("192.0.2.0/33"));
+}
