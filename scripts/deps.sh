@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The one place that lists the Debian 12 packages sgdns needs.
+#
+# Source it and call a function:
+#   source scripts/deps.sh; need_build_deps      # compile sgdns
+#   source scripts/deps.sh; need_test_deps       # compile + run every test
+# or run it directly:
+#   scripts/deps.sh build|test|runtime|list-build|list-test|list-runtime
+#
+# Only missing packages are installed (checked with dpkg-query), so on a machine
+# that already has everything nothing touches the network. Installing never
+# starts a service: knot, nsd and unbound would otherwise start system daemons,
+# so a policy-rc.d that answers 101 ("action forbidden") is put in place for the
+# duration of the install and removed afterwards.
+
+# Compile sgdns (Release or any other build type).
+SGDNS_BUILD_DEPS=(
+  build-essential cmake ninja-build ccache pkg-config
+  libldns-dev libmaxminddb-dev libuv1-dev liburcu-dev nlohmann-json3-dev
+  prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev catch2
+)
+
+# Run every test: the build deps plus reference servers/clients for the
+# differential and integration tests, clang + compiler-rt for the fuzz build,
+# the GeoIP tools for making test databases, clang-format for the format check
+# and kzonecheck (knot-dnssecutils on Debian 12) for the zone lint.
+SGDNS_TEST_DEPS=(
+  "${SGDNS_BUILD_DEPS[@]}"
+  knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
+  clang libclang-rt-14-dev clang-format
+  mmdb-bin libmaxmind-db-writer-perl
+  knot-dnssecutils
+)
+
+# Shared libraries the Release binary needs at run time (the Dockerfile's
+# runtime stage installs exactly these).
+SGDNS_RUNTIME_DEPS=(
+  libldns3 libmaxminddb0 libuv1 liburcu8 libcurl4 libcivetweb1
+  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
+)
+
+# Print the packages among "$@" that are not installed.
+sgdns_missing_pkgs() {
+  local p status
+  for p in "$@"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ $status == *" installed" ]] || printf '%s\n' "$p"
+  done
+}
+
+# Install the packages among "$@" that are missing; do nothing (and touch no
+# network) when all are present.
+sgdns_install_missing() {
+  local missing
+  mapfile -t missing < <(sgdns_missing_pkgs "$@")
+  if ((${#missing[@]} == 0)); then
+    return 0
+  fi
+  echo "deps: installing missing Debian packages: ${missing[*]}" >&2
+  local sudo=()
+  if ((EUID != 0)); then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      echo "deps: need root (or sudo) to install: ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  # A subshell so that the EXIT trap restoring policy-rc.d cannot clobber the
+  # caller's traps.
+  (
+    set -euo pipefail
+    policy=/usr/sbin/policy-rc.d
+    backup=""
+    if [[ -e $policy ]]; then
+      backup=$(mktemp /tmp/policy-rc.d.sgdns.XXXXXX)
+      "${sudo[@]}" cp -p "$policy" "$backup"
+    fi
+    # shellcheck disable=SC2317  # called through the trap
+    restore() {
+      if [[ -n $backup ]]; then
+        "${sudo[@]}" cp -p "$backup" "$policy"
+        rm -f "$backup"
+      else
+        "${sudo[@]}" rm -f "$policy"
+      fi
+    }
+    trap restore EXIT
+    printf '#!/bin/sh\n# sgdns deps.sh: start no service while installing\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    export DEBIAN_FRONTEND=noninteractive
+    apt_opts=(-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold
+      -o DPkg::Lock::Timeout=300)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${apt_opts[@]}" "${missing[@]}"
+  )
+  local still
+  mapfile -t still < <(sgdns_missing_pkgs "$@")
+  if ((${#still[@]} != 0)); then
+    echo "deps: still missing after install: ${still[*]}" >&2
+    return 1
+  fi
+}
+
+need_build_deps() { sgdns_install_missing "${SGDNS_BUILD_DEPS[@]}"; }
+need_test_deps() { sgdns_install_missing "${SGDNS_TEST_DEPS[@]}"; }
+need_runtime_deps() { sgdns_install_missing "${SGDNS_RUNTIME_DEPS[@]}"; }
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  set -euo pipefail
+  case "${1:-}" in
+    build) need_build_deps ;;
+    test) need_test_deps ;;
+    runtime) need_runtime_deps ;;
+    list-build) printf '%s\n' "${SGDNS_BUILD_DEPS[@]}" ;;
+    list-test) printf '%s\n' "${SGDNS_TEST_DEPS[@]}" ;;
+    list-runtime) printf '%s\n' "${SGDNS_RUNTIME_DEPS[@]}" ;;
+    *)
+      echo "usage: $0 build|test|runtime|list-build|list-test|list-runtime" >&2
+      exit 2
+      ;;
+  esac
+fi

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Build sgdns and pass every test. Installs the Debian packages it needs first.
+#
+# Steps (each reported on its own summary line at the end):
+#   format        clang-format --dry-run -Werror over src/ include/ tests/
+#   zones         kzonecheck over zones/*.zone
+#   build         build/       RelWithDebInfo, tests on
+#   ctest         every label (unit golden integration differential load)
+#   build-asan    build-asan/  Debug + ASan/UBSan
+#   ctest-asan    labels unit and golden
+#   build-fuzz    build-fuzz/  clang + libFuzzer, target fuzz_query
+#   fuzz          fuzz_query over tests/fuzz/corpus for SGDNS_FUZZ_SECONDS (60)
+# The fuzz steps are skipped while tests/fuzz/CMakeLists.txt does not exist.
+#
+# Every step runs even if an earlier one failed (a test step is skipped only
+# when its own build failed); the script exits non-zero if any step failed.
+# Environment: SGDNS_JOBS (build parallelism, default 2), SGDNS_FUZZ_SECONDS.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+
+source scripts/deps.sh
+need_test_deps
+
+jobs="${SGDNS_JOBS:-2}"
+fuzz_seconds="${SGDNS_FUZZ_SECONDS:-60}"
+
+# ccache: share hits between clones in different folders (CI uses a fresh clone).
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+# Sanitizers: stop at the first error, with a stack.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+summary=()
+failed=0
+passed=0
+skipped=0
+declare -A status=()
+
+# run_step NAME FUNCTION [ARGS...]: run FUNCTION in a subshell with set -e in
+# force (it would be ignored inside an `if`), time it, record the result.
+run_step() {
+  local name=$1
+  shift
+  local start=$SECONDS rc
+  echo
+  echo "==================== $name ===================="
+  set +e
+  (
+    set -euo pipefail
+    "$@"
+  )
+  rc=$?
+  set -e
+  local took=$((SECONDS - start))
+  if ((rc == 0)); then
+    status[$name]=pass
+    passed=$((passed + 1))
+    summary+=("PASS  $name (${took}s)")
+  else
+    status[$name]=fail
+    failed=$((failed + 1))
+    summary+=("FAIL  $name (exit $rc, ${took}s)")
+  fi
+}
+
+skip_step() {
+  local name=$1 why=$2
+  status[$name]=skip
+  skipped=$((skipped + 1))
+  summary+=("SKIP  $name ($why)")
+  echo
+  echo "==================== $name: skipped ($why) ===================="
+}
+
+# --- steps ----------------------------------------------------------------
+
+format_check() {
+  local files=()
+  mapfile -d '' -t files < <(find src include tests \
+    \( -path '*/third_party' -o -path '*/third-party' -o -path '*/vendor' -o -path '*/external' \
+       -o -path 'tests/fuzz/corpus*' \) -prune -o \
+    -type f \( -name '*.cc' -o -name '*.h' \) -print0 2>/dev/null | sort -z)
+  if ((${#files[@]} == 0)); then
+    echo "format: no source files found"
+    return 1
+  fi
+  echo "format: checking ${#files[@]} files with $(clang-format --version)"
+  clang-format --dry-run -Werror "${files[@]}"
+}
+
+zone_check() { # the file name is the origin: zones/<origin>.zone
+  local f origin n=0 rc=0
+  for f in zones/*.zone; do
+    [[ -e $f ]] || continue
+    origin="$(basename "$f" .zone)."
+    echo "zones: kzonecheck -o $origin $f"
+    kzonecheck -o "$origin" "$f" || rc=1
+    n=$((n + 1))
+  done
+  if ((n == 0)); then
+    echo "zones: no zones/*.zone"
+    return 1
+  fi
+  return "$rc"
+}
+
+configure_and_build() { # DIR TARGET|all CMAKE-ARGS...
+  local dir=$1 target=$2
+  shift 2
+  # A build dir made earlier by hand with another generator cannot be reused.
+  if [[ -f $dir/CMakeCache.txt ]] && ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$dir/CMakeCache.txt"; then
+    echo "$dir was configured with another generator: starting it afresh"
+    rm -rf "$dir"
+  fi
+  cmake -S . -B "$dir" -G Ninja "$@"
+  if [[ $target == all ]]; then
+    cmake --build "$dir" -j "$jobs"
+  else
+    cmake --build "$dir" -j "$jobs" --target "$target"
+  fi
+}
+
+build_fuzz() {
+  export CC=clang CXX=clang++
+  configure_and_build build-fuzz fuzz_query -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDNS_FUZZ=ON -DSGDNS_SANITIZE=OFF \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+}
+
+run_fuzz() {
+  local bin
+  bin=$(find build-fuzz -type f -name fuzz_query -perm -u+x -print -quit)
+  [[ -n $bin ]] || {
+    echo "fuzz: no fuzz_query binary under build-fuzz/"
+    return 1
+  }
+  # New inputs go to a scratch corpus (git-ignored); the shipped corpus is only read.
+  mkdir -p tests/fuzz/corpus-run build-fuzz/artifacts
+  local corpora=(tests/fuzz/corpus-run)
+  [[ -d tests/fuzz/corpus ]] && corpora+=(tests/fuzz/corpus)
+  echo "fuzz: $bin for ${fuzz_seconds}s over ${corpora[*]}"
+  "$bin" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix=build-fuzz/artifacts/ "${corpora[@]}"
+}
+
+# --- run --------------------------------------------------------------------
+
+run_step format format_check
+run_step zones zone_check
+
+run_step build configure_and_build build all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDNS_TESTS=ON \
+  -DSGDNS_SANITIZE=OFF -DSGDNS_FUZZ=OFF
+if [[ ${status[build]} == pass ]]; then
+  run_step ctest ctest --test-dir build --output-on-failure --no-tests=error -j1
+else
+  skip_step ctest "build failed"
+fi
+
+run_step build-asan configure_and_build build-asan all -DCMAKE_BUILD_TYPE=Debug -DSGDNS_TESTS=ON \
+  -DSGDNS_SANITIZE=ON -DSGDNS_FUZZ=OFF
+if [[ ${status[build-asan]} == pass ]]; then
+  run_step ctest-asan ctest --test-dir build-asan --output-on-failure --no-tests=error -j1 -L 'unit|golden'
+else
+  skip_step ctest-asan "build failed"
+fi
+
+if [[ -f tests/fuzz/CMakeLists.txt ]]; then
+  run_step build-fuzz build_fuzz
+  if [[ ${status[build-fuzz]} == pass ]]; then
+    run_step fuzz run_fuzz
+  else
+    skip_step fuzz "build failed"
+  fi
+else
+  skip_step build-fuzz "no tests/fuzz/CMakeLists.txt yet"
+  skip_step fuzz "no tests/fuzz/CMakeLists.txt yet"
+fi
+
+echo
+echo "==================== summary ===================="
+printf '%s\n' "${summary[@]}"
+echo "steps: $passed passed, $failed failed, $skipped skipped"
+((failed == 0))
