@@ -104,7 +104,11 @@ std::string to_string(const sockaddr* address) {
   if (address->sa_family == AF_INET6) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
     inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
-    return "[" + std::string(buf) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    std::string out = "[";  // appended piecewise: GCC 12 -O3 warns falsely (-Wrestrict) on a + chain here
+    out += buf;
+    out += "]:";
+    out += std::to_string(ntohs(in6->sin6_port));
+    return out;
   }
   return "?";
 }

@@ -2,6 +2,7 @@
 // Command-line flags: quick use and tests without a configuration file, or --config FILE.
 #include <unistd.h>
 
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,6 +26,11 @@ long parse_int(const std::string& flag, const std::string& value, long lo, long 
                       ", got \"" + value + "\"");
   return v;
 }
+
+const std::set<std::string> kFlagsWithValue = {
+    "--config",           "--zone",       "--listen",           "--nsid",
+    "--threads",          "--axfr-allow", "--tcp-idle-timeout", "--tcp-max-connections",
+    "--edns-max-payload", "--log-level"};
 
 ZoneSource parse_zone_flag(const std::string& value) {
   auto eq = value.find('=');
@@ -82,6 +88,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
     } else if (flag != "--help" && flag != "-h" && flag != "--version" && flag != "--no-chaos") {
+      if (!kFlagsWithValue.count(flag)) throw ConfigError(flag + ": unknown option (see --help)");
       if (i + 1 >= argc) throw ConfigError(flag + ": needs a value (see --help)");
       value = argv[++i];
     }

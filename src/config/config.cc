@@ -2,7 +2,10 @@
 // Defaults, reload and World construction from a Config.
 #include "sgdns/config/config.h"
 
+#include <unistd.h>
+
 #include "defaults.h"
+#include "sgdns/dns/name.h"
 #include "sgdns/zone/zone.h"
 
 namespace sgdns::config {
@@ -20,13 +23,58 @@ Config reload_config(const Config& current) {
   return parse_command_line(static_cast<int>(argv.size()), argv.data()).config;
 }
 
-std::shared_ptr<const engine::World> build_world(const Config& config, std::uint64_t generation) {
+namespace {
+
+/// Each dynamic record goes to the served zone with the longest origin containing it.
+std::vector<std::vector<zone::DynamicOwner>> dynamic_owners(const Config& config,
+                                                            const policy::Policy* policy) {
+  std::vector<std::vector<zone::DynamicOwner>> out(config.zones.size());
+  if (!policy) return out;
+  std::vector<std::vector<std::uint8_t>> origins;
+  for (const ZoneSource& z : config.zones) {
+    std::vector<std::uint8_t> wire;
+    if (!dns::name_from_text(z.origin, wire))
+      throw ConfigError("zone \"" + z.origin + "\": not a domain name");
+    dns::name_to_lower(wire.data(), wire.size());
+    origins.push_back(std::move(wire));
+  }
+  for (std::size_t r = 0; r < policy->records.size(); ++r) {
+    const policy::Record& rec = policy->records[r];
+    int best = -1;
+    for (std::size_t z = 0; z < origins.size(); ++z) {
+      if (dns::is_subdomain(rec.owner.data(), origins[z].data()) &&
+          (best < 0 || origins[z].size() > origins[static_cast<std::size_t>(best)].size()))
+        best = static_cast<int>(z);
+    }
+    if (best < 0) throw ConfigError("records.\"" + rec.name + "\": not in any served zone");
+    out[static_cast<std::size_t>(best)].push_back({rec.owner, static_cast<std::int32_t>(r)});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t generation) {
   auto world = std::make_shared<engine::World>();
   world->generation = generation;
   world->options = config.options;
-  for (const ZoneSource& source : config.zones) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) world->options.hostname = host;
+  try {
+    if (!config.policy.empty()) {
+      world->policy = policy::compile(config.policy);
+      world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
+    }
+  } catch (const policy::PolicyError& e) {
+    throw ConfigError(e.what());
+  } catch (const geo::GeoError& e) {
+    throw ConfigError(std::string("geoip: ") + e.what());
+  }
+  auto owners = dynamic_owners(config, world->policy.get());
+  for (std::size_t i = 0; i < config.zones.size(); ++i) {
+    const ZoneSource& source = config.zones[i];
     try {
-      world->zones.add(zone::Zone::load(source.origin, source.file));
+      world->zones.add(zone::Zone::load(source.origin, source.file, owners[i]));
     } catch (const std::invalid_argument& e) {
       throw ConfigError(e.what());
     }

@@ -6,76 +6,19 @@
 #include <sstream>
 
 #include "defaults.h"
+#include "json_node.h"
+#include "policy_json.h"
 #include "sgdns/config/config.h"
 
 namespace sgdns::config {
-namespace {
-
-using nlohmann::json;
-
-/// A JSON value together with its path, so every error can say where it is.
-class Node {
- public:
-  Node(const json& value, std::string path) : v_(value), path_(std::move(path)) {}
-  [[noreturn]] void fail(const std::string& why) const { throw ConfigError(path_ + ": " + why); }
-  const json& value() const { return v_; }
-  const std::string& path() const { return path_; }
-
-  /// Refuses keys outside `known`: a misspelt key silently ignored is an outage waiting to happen.
-  void only(std::initializer_list<const char*> known) const {
-    if (!v_.is_object()) fail("expected an object");
-    std::set<std::string> names(known.begin(), known.end());
-    for (auto it = v_.begin(); it != v_.end(); ++it) {
-      if (!names.count(it.key())) Node(it.value(), child_path(it.key())).fail("unknown key");
-    }
-  }
-  bool has(const char* key) const { return v_.contains(key); }
-  Node operator[](const char* key) const { return Node(v_.at(key), child_path(key)); }
-  Node operator[](std::size_t i) const { return Node(v_.at(i), path_ + "[" + std::to_string(i) + "]"); }
-  std::size_t size() const { return v_.size(); }
-
-  std::string string() const {
-    if (!v_.is_string()) fail("expected a string");
-    return v_.get<std::string>();
-  }
-  bool boolean() const {
-    if (!v_.is_boolean()) fail("expected true or false");
-    return v_.get<bool>();
-  }
-  long integer(long lo, long hi) const {
-    if (!v_.is_number_integer() || v_.get<long>() < lo || v_.get<long>() > hi)
-      fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-    return v_.get<long>();
-  }
-  void array() const {
-    if (!v_.is_array()) fail("expected an array");
-  }
-  long duration_ms() const {
-    try {
-      return v_.is_number_integer() ? v_.get<long>() * 1000 : parse_duration_ms(string());
-    } catch (const std::invalid_argument& e) {
-      fail(e.what());
-    }
-  }
-  template <typename F>
-  auto parsed(F f) const {
-    try {
-      return f(string());
-    } catch (const std::invalid_argument& e) {
-      fail(e.what());
-    }
-  }
-
- private:
-  std::string child_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  const json& v_;
-  std::string path_;
-};
+namespace {}  // namespace
 
 std::string resolve_path(const std::string& base_dir, const std::string& file) {
   if (file.empty() || file.front() == '/' || base_dir.empty()) return file;
   return base_dir + "/" + file;
 }
+
+namespace {
 
 void read_identity(const Node& n, Config& c) {
   n.only({"nsid", "version", "id", "chaos"});
@@ -110,7 +53,9 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   }
   Config c;
   Node root(doc, "");
-  root.only({"listen", "threads", "identity", "zones", "edns", "tcp", "transfer", "log_level"});
+  root.only({"listen", "threads", "identity", "zones", "edns", "tcp", "transfer", "log_level", "geoip", "ecs",
+             "default_region", "regions", "pools", "records"});
+  read_policy(root, c.policy, base_dir);
   if (root.has("listen")) {
     Node l = root["listen"];
     l.array();

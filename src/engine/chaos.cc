@@ -26,7 +26,9 @@ std::uint16_t answer_chaos(const Options& options, const dns::Query& q, dns::Wri
   if (is(q.lqname, "version", "bind") || is(q.lqname, "version", "server")) {
     text = &options.chaos_version;
   } else if (is(q.lqname, "id", "server") || is(q.lqname, "hostname", "bind")) {
-    text = options.chaos_identity.empty() ? &options.nsid : &options.chaos_identity;
+    text = !options.chaos_identity.empty() ? &options.chaos_identity
+           : !options.nsid.empty()         ? &options.nsid
+                                           : &options.hostname;
   }
   if (!text || text->empty()) return dns::rcode::kRefused;
   aa = true;

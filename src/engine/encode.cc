@@ -27,6 +27,7 @@ struct AdditionalState {
 /// Returns false only when in-domain glue of a referral did not fit (RFC 9471: then TC must be set).
 bool add_addresses(const PlanItem& item, bool glue_required, AdditionalState& state,
                    dns::Writer& w) noexcept {
+  if (!item.rrset) return true;  // dynamic answers have no additional data
   const zone::Zone& z = *item.zone;
   for (std::int32_t idx : z.additional(*item.rrset)) {
     const zone::Node& node = z.node(idx);
@@ -46,8 +47,18 @@ bool add_addresses(const PlanItem& item, bool glue_required, AdditionalState& st
 
 }  // namespace
 
-bool put_rrset(dns::Writer& w, const PlanItem& item) noexcept {
+bool put_rrset(dns::Writer& w, const PlanItem& item, const Plan* plan) noexcept {
   auto mark = w.mark();
+  if (!item.rrset) {
+    const DynamicSet& set = plan->dynamic[item.dynamic];
+    for (std::size_t i = 0; i < set.count; ++i) {
+      if (!w.put_rr(item.owner, set.type, dns::rrclass::kIN, item.ttl, set.rdata[i], set.rdlen[i])) {
+        w.rollback(mark);
+        return false;
+      }
+    }
+    return true;
+  }
   for (auto rd : item.zone->rdata(*item.rrset)) {
     if (!w.put_rr(item.owner, item.rrset->type, dns::rrclass::kIN, item.ttl, rd.data, rd.size)) {
       w.rollback(mark);
@@ -60,7 +71,7 @@ bool put_rrset(dns::Writer& w, const PlanItem& item) noexcept {
 bool encode_plan(const Plan& plan, dns::Writer& w) noexcept {
   w.begin_section(Section::Answer);
   for (std::size_t i = 0; i < plan.answer_count; ++i) {
-    if (!put_rrset(w, plan.answer[i])) return false;
+    if (!put_rrset(w, plan.answer[i], &plan)) return false;
   }
   w.begin_section(Section::Authority);
   for (std::size_t i = 0; i < plan.authority_count; ++i) {

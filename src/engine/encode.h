@@ -6,8 +6,9 @@
 
 namespace sgdns::engine {
 
-/// Writes every RR of `item`'s RRset, or nothing when the whole set does not fit.
-[[nodiscard]] bool put_rrset(dns::Writer& w, const PlanItem& item) noexcept;
+/// Writes every RR of `item`'s RRset (zone data, or the plan's dynamic set), or nothing when the whole
+/// set does not fit.
+[[nodiscard]] bool put_rrset(dns::Writer& w, const PlanItem& item, const Plan* plan = nullptr) noexcept;
 
 /// Answer, authority and additional sections from the plan. Returns false when a required RRset did not
 /// fit (the caller sets TC); what fit stays written, whole RRsets only.

@@ -36,7 +36,13 @@ std::size_t udp_limit(const World& world, const dns::Query& q) {
   return std::min<std::size_t>(client, std::max<std::size_t>(world.options.edns_max_payload, 512));
 }
 
-void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, dns::Writer& w) {
+constexpr std::size_t kEcsFixedSize = 4;  // family, source prefix, scope prefix
+
+std::size_t ecs_size(const dns::Query& q) {
+  return q.edns.has_ecs ? kOptionHeader + kEcsFixedSize + (q.edns.ecs.source_prefix + 7u) / 8u : 0;
+}
+
+void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, std::uint8_t scope, dns::Writer& w) {
   static constexpr std::uint8_t kRoot[1] = {0};
   w.begin_section(dns::Section::Additional);
   std::uint32_t ttl =
@@ -48,6 +54,18 @@ void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, dns::Wri
     (void)w.put_u16(static_cast<std::uint16_t>(nsid.size()));
     (void)w.put_bytes(reinterpret_cast<const std::uint8_t*>(nsid.data()), nsid.size());
   }
+  if (q.edns.has_ecs) {
+    // RFC 7871 7.2.1: echo family, source prefix and address; the scope says how far the answer holds
+    // (0 for static data, or when the ECS was not used).
+    const dns::ClientSubnet& ecs = q.edns.ecs;
+    std::size_t address_len = (ecs.source_prefix + 7u) / 8u;
+    (void)w.put_u16(dns::edns_opt::kECS);
+    (void)w.put_u16(static_cast<std::uint16_t>(4 + address_len));
+    (void)w.put_u16(ecs.family);
+    (void)w.put_u8(ecs.source_prefix);
+    (void)w.put_u8(scope);
+    (void)w.put_bytes(ecs.address, address_len);
+  }
   w.close_rr();
 }
 
@@ -56,6 +74,7 @@ struct Decision {
   std::uint16_t rcode;
   bool aa;
   bool truncated;
+  std::uint8_t ecs_scope = 0;
 };
 
 Decision decide(const World& world, const Client& client, Scratch& s, dns::Writer& w) noexcept {
@@ -78,9 +97,9 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   const zone::Zone* zone = world.zones.find_zone(q.lqname);
   if (!zone) return {Outcome::Refused, rcode::kRefused, false, false};
-  Outcome outcome = resolve(*zone, s);
+  Outcome outcome = resolve(world, *zone, client, s);
   bool fits = encode_plan(s.plan, w);
-  return {outcome, s.plan.rcode, s.plan.authoritative, !fits};
+  return {outcome, s.plan.rcode, s.plan.authoritative, !fits, s.plan.ecs_scope};
 }
 
 std::uint16_t rcode_for(dns::ParseStatus status) {
@@ -117,7 +136,8 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   std::size_t limit = client.transport == Transport::Udp ? udp_limit(world, q) : dns::kMaxMessage;
   std::size_t opt_size = 0;
   if (q.edns.present) {
-    opt_size = kOptFixedSize + (wants_nsid(world, q) ? kOptionHeader + world.options.nsid.size() : 0);
+    opt_size =
+        kOptFixedSize + (wants_nsid(world, q) ? kOptionHeader + world.options.nsid.size() : 0) + ecs_size(q);
   }
   w.begin(q.id, kQR | (q.flags & (kOpcodeMask | kRD | kCD)));
   w.set_limit(limit - opt_size);
@@ -132,7 +152,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   if (d.truncated) flags |= kTC;
   w.set_flags(flags);
   w.set_limit(limit);
-  if (q.edns.present) put_opt(world, q, d.rcode, w);
+  if (q.edns.present) put_opt(world, q, d.rcode, d.ecs_scope, w);
   return {w.finish(), d.outcome, d.rcode};
 }
 

@@ -2,6 +2,8 @@
 // RFC 1034 4.3.2 inside one zone: exact match, CNAME chains, wildcards (RFC 4592), referrals, negatives.
 #include "resolve.h"
 
+#include "dynamic.h"
+
 #include <cstring>
 
 #include "sgdns/dns/name.h"
@@ -61,14 +63,57 @@ bool seen_before(const Scratch& s, std::size_t depth, const std::uint8_t* lname)
   return false;
 }
 
+/// Follows a CNAME whose target is `target`: records it for loop detection and returns the lowercase name
+/// to look up next, or nullptr when the chain ends here (out of zone, too long, or a loop).
+const std::uint8_t* next_in_chain(const Zone& zone, Scratch& s, std::size_t depth,
+                                  const std::uint8_t* target) noexcept {
+  if (depth + 1 >= Plan::kMaxChain || !dns::is_subdomain(target, zone.origin())) return nullptr;
+  std::uint8_t* next = s.chain_names[depth];
+  std::size_t len = dns::name_length(target);
+  std::memcpy(next, target, len);
+  dns::name_to_lower(next, len);
+  return seen_before(s, depth, next) ? nullptr : next;  // a loop: answer the chain once
+}
+
+enum class DynamicStep : std::uint8_t { NotDynamic, Answered, Cname };
+
+/// A policy record answers A/AAAA (ANY as A) at its name; other types fall through to the zone data.
+DynamicStep answer_dynamic(const World& world, const Zone& zone, const Node& node, const Client& client,
+                           Scratch& s, const std::uint8_t* owner,
+                           const std::uint8_t** cname_target) noexcept {
+  Plan& plan = s.plan;
+  if (node.dynamic < 0 || !world.policy || plan.dynamic_count == 2) return DynamicStep::NotDynamic;
+  const policy::Record& rec = world.policy->records[static_cast<std::size_t>(node.dynamic)];
+  std::uint16_t qtype = s.query.qtype;
+  if (qtype == rrtype::kANY || qtype == rrtype::kCNAME) qtype = rec.a ? rrtype::kA : rrtype::kAAAA;
+  if (!rec.covers(qtype)) return DynamicStep::NotDynamic;
+  DynamicSet& set = plan.dynamic[plan.dynamic_count];
+  DynamicChoice choice = choose_dynamic(world, rec, qtype, client, s, set);
+  if (choice.kind == DynamicChoice::Kind::None) return DynamicStep::NotDynamic;
+  if (choice.kind == DynamicChoice::Kind::Cname) {
+    set.type = rrtype::kCNAME;
+    set.count = 1;
+    set.rdata[0] = choice.pool->cname.data();
+    set.rdlen[0] = static_cast<std::uint16_t>(choice.pool->cname.size());
+    *cname_target = choice.pool->cname.data();
+  } else if (set.count == 0 || s.query.qtype == rrtype::kCNAME) {
+    return DynamicStep::NotDynamic;
+  }
+  plan.answer[plan.answer_count++] =
+      PlanItem{&zone, nullptr, owner, rec.ttl, static_cast<std::int8_t>(plan.dynamic_count++)};
+  return choice.kind == DynamicChoice::Kind::Cname ? DynamicStep::Cname : DynamicStep::Answered;
+}
+
 }  // namespace
 
-Outcome resolve(const Zone& zone, Scratch& s) noexcept {
+Outcome resolve(const World& world, const Zone& zone, const Client& client, Scratch& s) noexcept {
   Plan& plan = s.plan;
   plan.answer_count = plan.authority_count = 0;
   plan.rcode = dns::rcode::kNoError;
   plan.authoritative = true;
   plan.glue_required = false;
+  plan.dynamic_count = 0;
+  plan.ecs_scope = 0;
   const std::uint16_t qtype = s.query.qtype;
   const std::uint8_t* lname = s.query.lqname;
   const std::uint8_t* owner = s.query.qname;
@@ -89,18 +134,24 @@ Outcome resolve(const Zone& zone, Scratch& s) noexcept {
       return Outcome::NxDomain;
     }
     const Node& node = *found.node;
+    const std::uint8_t* target = nullptr;
+    switch (answer_dynamic(world, zone, node, client, s, owner, &target)) {
+      case DynamicStep::Answered:
+        return Outcome::Answer;
+      case DynamicStep::NotDynamic:
+        break;
+      case DynamicStep::Cname:
+        if (qtype == rrtype::kANY || qtype == rrtype::kCNAME ||
+            !(lname = next_in_chain(zone, s, depth, target)))
+          return Outcome::Answer;
+        owner = target;
+        continue;
+    }
     const zone::RRset* cname = zone.find_rrset(node, rrtype::kCNAME);
     if (cname && qtype != rrtype::kCNAME) {
       add(plan.answer, plan.answer_count, zone, cname, owner, cname->ttl);
-      const std::uint8_t* target = (*zone.rdata(*cname).begin()).data;
-      if (qtype == rrtype::kANY || depth + 1 >= Plan::kMaxChain || !dns::is_subdomain(target, zone.origin()))
-        return Outcome::Answer;
-      std::uint8_t* next = s.chain_names[depth];
-      std::size_t len = dns::name_length(target);
-      std::memcpy(next, target, len);
-      dns::name_to_lower(next, len);
-      if (seen_before(s, depth, next)) return Outcome::Answer;  // a loop: answer the chain once
-      lname = next;
+      target = (*zone.rdata(*cname).begin()).data;
+      if (qtype == rrtype::kANY || !(lname = next_in_chain(zone, s, depth, target))) return Outcome::Answer;
       owner = target;
       continue;
     }

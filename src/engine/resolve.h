@@ -6,6 +6,7 @@
 namespace sgdns::engine {
 
 /// Fills `scratch.plan` for the query in `scratch.query`, which falls inside `zone`.
-[[nodiscard]] Outcome resolve(const zone::Zone& zone, Scratch& scratch) noexcept;
+[[nodiscard]] Outcome resolve(const World& world, const zone::Zone& zone, const Client& client,
+                              Scratch& scratch) noexcept;
 
 }  // namespace sgdns::engine

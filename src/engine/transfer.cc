@@ -1,26 +1,16 @@
 // SPDX-License-Identifier: MIT
 // AXFR (RFC 5936) and IXFR answered as a full transfer (RFC 1995 section 4), over TCP, with an allow list.
-#include <netinet/in.h>
 
-#include <cstring>
 #include <vector>
 
 #include "encode.h"
+#include "sgdns/dns/prefix.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/dns/writer.h"
 #include "special.h"
 
 namespace sgdns::engine {
 namespace {
-
-bool prefix_contains(const Prefix& p, int family, const std::uint8_t* addr) noexcept {
-  if (p.family != family) return false;
-  int full = p.length / 8, rest = p.length % 8;
-  if (std::memcmp(p.bytes, addr, static_cast<std::size_t>(full)) != 0) return false;
-  if (rest == 0) return true;
-  std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-  return (p.bytes[full] & mask) == (addr[full] & mask);
-}
 
 /// Packs RRsets into messages of at most 64 KiB and hands each to `emit`.
 class TransferWriter {
@@ -70,21 +60,7 @@ void refuse(const dns::Query& q, const std::function<void(std::span<const std::u
 }  // namespace
 
 bool transfer_allowed(const Options& options, const sockaddr* address) noexcept {
-  if (!address) return false;
-  if (address->sa_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(&in->sin_addr);
-    for (const Prefix& p : options.axfr_allow) {
-      if (prefix_contains(p, 4, bytes)) return true;
-    }
-  } else if (address->sa_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr);
-    for (const Prefix& p : options.axfr_allow) {
-      if (prefix_contains(p, 6, bytes)) return true;
-    }
-  }
-  return false;
+  return dns::address_in(options.axfr_allow, address);
 }
 
 void transfer(const World& world, const Client& client, const Scratch& scratch,

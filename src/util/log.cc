@@ -15,8 +15,12 @@ std::atomic<int> g_level{static_cast<int>(Level::Info)};
 constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
 }  // namespace
 
-void set_level(Level level) noexcept { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
-Level level() noexcept { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
+void set_level(Level level) noexcept {
+  g_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+Level level() noexcept {
+  return static_cast<Level>(g_level.load(std::memory_order_relaxed));
+}
 
 bool parse_level(std::string_view text, Level& out) noexcept {
   for (int i = 0; i < 4; ++i) {
@@ -36,8 +40,8 @@ void write(Level level, std::string_view message) noexcept {
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char stamp[96];
-    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
     std::string line = stamp;
     line += kNames[static_cast<int>(level)];
     line += ' ';

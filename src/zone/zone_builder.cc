@@ -68,7 +68,8 @@ const std::uint8_t* additional_target(std::uint16_t type, const Bytes& rdata) {
 
 class ZoneBuilder {
  public:
-  ZoneBuilder(const std::string& origin, MasterFile file) : file_(std::move(file)) {
+  ZoneBuilder(const std::string& origin, MasterFile file, const std::vector<DynamicOwner>& dynamic)
+      : file_(std::move(file)), dynamic_(dynamic) {
     origin_ = dns::name_from_text(origin);
     dns::name_to_lower(origin_.data(), origin_.size());
   }
@@ -77,11 +78,15 @@ class ZoneBuilder {
     group();
     check_apex();
     check_owners();
+    check_dynamic();
     auto zone = std::shared_ptr<Zone>(new Zone());
     zone->sources_ = file_.sources;
     zone->record_count_ = file_.records.size();
     lay_out(*zone);
     link(*zone);
+    for (const DynamicOwner& d : dynamic_) {
+      zone->nodes_[static_cast<std::size_t>(index_of(*zone, d.owner.data()))].dynamic = d.record;
+    }
     return zone;
   }
 
@@ -161,6 +166,22 @@ class ZoneBuilder {
                text(owner) + " " + (at_cut ? "has data beside the delegation" : "is below the delegation") +
                    " at " + text(*cut) + ": only NS and DS at a cut, and A/AAAA glue below it");
       }
+    }
+  }
+
+  /// A dynamic name needs a node (its static records, if any, are the answer of last resort and what a
+  /// plain secondary serves), and it cannot be an alias or hidden below a delegation.
+  void check_dynamic() {
+    std::string file = file_.sources.empty() ? std::string() : file_.sources.front().path;
+    for (const DynamicOwner& d : dynamic_) {
+      if (!dns::is_subdomain(d.owner.data(), origin_.data()))
+        throw ZoneError(file, 0, "dynamic record " + text(d.owner) + " is not in " + text(origin_));
+      auto& types = tree_[d.owner];
+      if (auto cname = types.find(kCNAME); cname != types.end())
+        fail(*cname->second.front(), "CNAME at " + text(d.owner) + ", which is a dynamic record");
+      if (const Bytes* cut = cut_above(d.owner); cut && d.owner != origin_)
+        throw ZoneError(file, 0,
+                        "dynamic record " + text(d.owner) + " is at or below the delegation " + text(*cut));
     }
   }
 
@@ -274,16 +295,19 @@ class ZoneBuilder {
   }
 
   MasterFile file_;
+  const std::vector<DynamicOwner>& dynamic_;
   Bytes origin_;
   Tree tree_;
 };
 
-std::shared_ptr<const Zone> Zone::build(const std::string& origin, MasterFile file) {
-  return ZoneBuilder(origin, std::move(file)).build();
+std::shared_ptr<const Zone> Zone::build(const std::string& origin, MasterFile file,
+                                        const std::vector<DynamicOwner>& dynamic) {
+  return ZoneBuilder(origin, std::move(file), dynamic).build();
 }
 
-std::shared_ptr<const Zone> Zone::load(const std::string& origin, const std::string& path) {
-  return build(origin, read_master_file(path, origin));
+std::shared_ptr<const Zone> Zone::load(const std::string& origin, const std::string& path,
+                                       const std::vector<DynamicOwner>& dynamic) {
+  return build(origin, read_master_file(path, origin), dynamic);
 }
 
 }  // namespace sgdns::zone

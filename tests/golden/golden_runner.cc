@@ -4,9 +4,16 @@
 //
 // A .test file, one directive per line ('#' starts a comment):
 //   zone ORIGIN FILE             load FILE (relative to DIR) as ORIGIN
+//   config FILE                  load a JSON configuration (zones, geo policy) instead
 //   option nsid=TEXT | edns_max_payload=N | chaos=off | version=TEXT
+//   health POOL ADDRESS up|down  set a member's health (a pool's CNAME: ADDRESS is "cname")
 //   query NAME TYPE [tcp] [noedns] [edns=N] [version=N] [do] [nsid] [class=CH] [rd] [id=N]
+//         [ecs=ADDRESS/LENGTH] [client=ADDRESS]
 //   raw HEX [tcp]                send these bytes as the query (malformed input)
+// <stdbool.h> must come before ldns, or ldns defines a bool macro that breaks <optional>.
+#include <stdbool.h>
+
+#include <arpa/inet.h>
 #include <ldns/ldns.h>
 #include <netinet/in.h>
 
@@ -19,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "sgdns/config/config.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/engine/engine.h"
 #include "sgdns/zone/zone.h"
@@ -28,10 +36,51 @@ using namespace sgdns;
 
 namespace {
 
+void put16(std::vector<std::uint8_t>& v, unsigned x) {
+  v.push_back(static_cast<std::uint8_t>(x >> 8));
+  v.push_back(static_cast<std::uint8_t>(x));
+}
+
 struct QuerySpec {
   std::vector<std::uint8_t> wire;
   bool tcp = false;
+  sockaddr_storage client{};
 };
+
+/// Parses an address into a socket address; "127.0.0.1" is the default client.
+sockaddr_storage socket_address(const std::string& text) {
+  sockaddr_storage out{};
+  auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+  if (inet_pton(AF_INET, text.c_str(), &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+  } else if (inet_pton(AF_INET6, text.c_str(), &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+  } else {
+    throw std::runtime_error("bad address " + text);
+  }
+  return out;
+}
+
+/// The RFC 7871 option for ADDRESS/LENGTH: family, source prefix, scope 0, the significant bytes.
+std::vector<std::uint8_t> ecs_option(const std::string& cidr) {
+  auto slash = cidr.find('/');
+  std::string host = cidr.substr(0, slash);
+  int length = std::stoi(cidr.substr(slash + 1));
+  std::uint8_t addr[16] = {};
+  int family = inet_pton(AF_INET, host.c_str(), addr) == 1 ? 1 : 2;
+  if (family == 2 && inet_pton(AF_INET6, host.c_str(), addr) != 1)
+    throw std::runtime_error("bad ecs " + cidr);
+  std::size_t bytes = static_cast<std::size_t>(length + 7) / 8;
+  std::vector<std::uint8_t> o;
+  put16(o, dns::edns_opt::kECS);
+  put16(o, static_cast<unsigned>(4 + bytes));
+  put16(o, static_cast<unsigned>(family));
+  o.push_back(static_cast<std::uint8_t>(length));
+  o.push_back(0);
+  o.insert(o.end(), addr, addr + bytes);
+  return o;
+}
 
 std::vector<std::string> split(const std::string& line) {
   std::istringstream in(line);
@@ -40,13 +89,10 @@ std::vector<std::string> split(const std::string& line) {
   return out;
 }
 
-void put16(std::vector<std::uint8_t>& v, unsigned x) {
-  v.push_back(static_cast<std::uint8_t>(x >> 8));
-  v.push_back(static_cast<std::uint8_t>(x));
-}
-
 QuerySpec build_query(const std::vector<std::string>& w) {
   QuerySpec q;
+  q.client = socket_address("127.0.0.1");
+  std::vector<std::uint8_t> options;
   std::uint16_t id = 0x1234, flags = 0, qclass = dns::rrclass::kIN, payload = 1232;
   bool edns = true, dnssec_ok = false, nsid = false;
   unsigned version = 0;
@@ -76,6 +122,11 @@ QuerySpec build_query(const std::vector<std::string>& w) {
       flags |= dns::flag::kRD;
     else if (o.rfind("id=", 0) == 0)
       id = static_cast<std::uint16_t>(std::stoi(o.substr(3)));
+    else if (o.rfind("ecs=", 0) == 0) {
+      auto e = ecs_option(o.substr(4));
+      options.insert(options.end(), e.begin(), e.end());
+    } else if (o.rfind("client=", 0) == 0)
+      q.client = socket_address(o.substr(7));
     else
       throw std::runtime_error("unknown query option " + o);
   }
@@ -97,17 +148,19 @@ QuerySpec build_query(const std::vector<std::string>& w) {
     v.push_back(0);
     v.push_back(static_cast<std::uint8_t>(version));
     put16(v, dnssec_ok ? 0x8000 : 0);
-    put16(v, nsid ? 4 : 0);
     if (nsid) {
-      put16(v, dns::edns_opt::kNSID);
-      put16(v, 0);
+      put16(options, dns::edns_opt::kNSID);
+      put16(options, 0);
     }
+    put16(v, static_cast<unsigned>(options.size()));
+    v.insert(v.end(), options.begin(), options.end());
   }
   return q;
 }
 
 QuerySpec raw_query(const std::vector<std::string>& w) {
   QuerySpec q;
+  q.client = socket_address("127.0.0.1");
   const std::string& hex = w.at(1);
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
     q.wire.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
@@ -123,6 +176,30 @@ std::string section_text(ldns_rr_list* list) {
     free(s);
   }
   return out;
+}
+
+/// EDNS options in a readable form: nsid="TEXT", ecs=ADDRESS/SOURCE/SCOPE, or code=hex.
+std::string edns_options(const std::uint8_t* p, std::size_t n) {
+  std::ostringstream out;
+  for (std::size_t i = 0; i + 4 <= n;) {
+    unsigned code = (p[i] << 8) | p[i + 1], len = (p[i + 2] << 8) | p[i + 3];
+    const std::uint8_t* d = p + i + 4;
+    i += 4 + len;
+    if (i > n) break;
+    if (code == dns::edns_opt::kNSID) {
+      out << " nsid=\"" << std::string(reinterpret_cast<const char*>(d), len) << "\"";
+    } else if (code == dns::edns_opt::kECS && len >= 4) {
+      std::uint8_t addr[16] = {};
+      std::copy(d + 4, d + len, addr);
+      char text[INET6_ADDRSTRLEN] = "?";
+      inet_ntop(d[1] == 1 ? AF_INET : AF_INET6, addr, text, sizeof text);
+      out << " ecs=" << text << "/" << int(d[2]) << "/" << int(d[3]);
+    } else {
+      out << " option" << code << "=";
+      for (unsigned k = 0; k < len; ++k) out << std::hex << int(d[k]) << std::dec;
+    }
+  }
+  return out.str();
 }
 
 std::string describe_reply(const std::vector<std::uint8_t>& wire) {
@@ -141,11 +218,8 @@ std::string describe_reply(const std::vector<std::uint8_t>& wire) {
     out << "edns payload " << ldns_pkt_edns_udp_size(pkt) << " extended-rcode "
         << int(ldns_pkt_edns_extended_rcode(pkt)) << " version " << int(ldns_pkt_edns_version(pkt))
         << (ldns_pkt_edns_do(pkt) ? " do" : "");
-    if (ldns_rdf* data = ldns_pkt_edns_data(pkt)) {
-      char* s = ldns_rdf2str(data);
-      out << " options " << s;
-      free(s);
-    }
+    if (ldns_rdf* data = ldns_pkt_edns_data(pkt))
+      out << edns_options(ldns_rdf_data(data), ldns_rdf_size(data));
     out << "\n";
   }
   out << "question:\n" << section_text(ldns_pkt_question(pkt));
@@ -156,22 +230,46 @@ std::string describe_reply(const std::vector<std::uint8_t>& wire) {
   return out.str();
 }
 
+void set_health(engine::World& world, const std::string& pool_name, const std::string& member, bool up) {
+  if (!world.policy) throw std::runtime_error("health needs a config with a policy");
+  std::int32_t p = world.policy->pool_index(pool_name);
+  if (p < 0) throw std::runtime_error("no pool " + pool_name);
+  const policy::Pool& pool = world.policy->pools[static_cast<std::size_t>(p)];
+  if (member == "cname") {
+    world.health->set_up(pool.cname_health_id, up);
+    return;
+  }
+  for (const policy::Member& m : pool.members) {
+    if (m.address == member) {
+      world.health->set_up(m.health_id, up);
+      return;
+    }
+  }
+  throw std::runtime_error("no member " + member + " in " + pool_name);
+}
+
 std::string run_case(const fs::path& dir, const fs::path& file) {
-  engine::World world;
-  world.options.axfr_allow = {engine::Prefix{4, {127}, 8}};  // as the server's default: loopback
+  auto holder = std::make_shared<engine::World>();
+  holder->options.axfr_allow = {engine::Prefix{4, {127}, 8}};  // as the server's default: loopback
   std::ifstream in(file);
   std::ostringstream out;
-  sockaddr_in loopback{};
-  loopback.sin_family = AF_INET;
-  loopback.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   engine::Scratch scratch;
   std::vector<std::uint8_t> buf(65535);
   for (std::string line; std::getline(in, line);) {
     if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
     auto w = split(line);
     if (w.empty()) continue;
+    engine::World& world = *holder;
     if (w[0] == "zone") {
       world.zones.add(zone::Zone::load(w.at(1), (dir / w.at(2)).string()));
+      continue;
+    }
+    if (w[0] == "config") {
+      holder = config::build_world(config::load_config_file((dir / w.at(1)).string()), 1);
+      continue;
+    }
+    if (w[0] == "health") {
+      set_health(world, w.at(1), w.at(2), w.at(3) == "up");
       continue;
     }
     if (w[0] == "option") {
@@ -195,7 +293,7 @@ std::string run_case(const fs::path& dir, const fs::path& file) {
       q = raw_query(w);
     else
       throw std::runtime_error("unknown directive " + w[0]);
-    engine::Client client{reinterpret_cast<const sockaddr*>(&loopback),
+    engine::Client client{reinterpret_cast<const sockaddr*>(&q.client),
                           q.tcp ? engine::Transport::Tcp : engine::Transport::Udp};
     engine::Reply reply = engine::answer(world, q.wire, client, scratch, buf);
     out << ";; " << line << "\n";

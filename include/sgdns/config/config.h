@@ -9,6 +9,7 @@
 
 #include "sgdns/config/address.h"
 #include "sgdns/engine/world.h"
+#include "sgdns/policy/spec.h"
 #include "sgdns/util/log.h"
 
 namespace sgdns::config {
@@ -34,6 +35,7 @@ struct Config {
   int tcp_max_connections = 1024;
   log::Level log_level = log::Level::Info;
   engine::Options options;
+  policy::PolicySpec policy;    // regions, pools, dynamic records (empty without a configuration file)
   bool axfr_allow_set = false;  // else AXFR is allowed from loopback only
 };
 
@@ -58,7 +60,6 @@ struct CommandLine {
 [[nodiscard]] Config reload_config(const Config& current);
 
 /// Loads every zone and compiles a World. Throws zone::ZoneError or ConfigError.
-[[nodiscard]] std::shared_ptr<const engine::World> build_world(const Config& config,
-                                                               std::uint64_t generation);
+[[nodiscard]] std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t generation);
 
 }  // namespace sgdns::config

@@ -40,12 +40,25 @@ enum class Outcome : std::uint8_t {
   Transfer
 };
 
+/// Most addresses one dynamic answer may carry (a record's max_answers is checked against it at load).
+inline constexpr std::size_t kMaxDynamicAnswers = 16;
+
+/// An RRset chosen by a policy: pre-encoded member RDATA (or one CNAME target), not zone data.
+struct DynamicSet {
+  std::uint16_t type = 0;
+  std::uint16_t count = 0;
+  const std::uint8_t* rdata[kMaxDynamicAnswers] = {};
+  std::uint16_t rdlen[kMaxDynamicAnswers] = {};
+};
+
 /// One RRset chosen for a section: `owner` is written as given (the client's spelling for the query name).
+/// Zone data points at `rrset`; a dynamic answer has `rrset == nullptr` and indexes Plan::dynamic.
 struct PlanItem {
   const zone::Zone* zone = nullptr;
   const zone::RRset* rrset = nullptr;
   const std::uint8_t* owner = nullptr;
   std::uint32_t ttl = 0;
+  std::int8_t dynamic = -1;
 };
 
 /// The answer decided before anything is encoded (NSD's answer plan): fixed capacity, no allocation.
@@ -60,12 +73,19 @@ struct Plan {
   std::uint16_t rcode = 0;
   bool authoritative = true;
   bool glue_required = false;  // referral: in-domain glue that does not fit sets TC (RFC 9471)
+  /// A CNAME chain can pass through at most two dynamic names before it is cut.
+  DynamicSet dynamic[2];
+  std::size_t dynamic_count = 0;
+  /// RFC 7871 scope of the answer: the longest prefix that decided any part of it; 0 for static data.
+  std::uint8_t ecs_scope = 0;
 };
 
 /// Per-thread working memory, reused across queries.
 struct Scratch {
   dns::Query query;
   Plan plan;
+  /// Weighted choices draw from this xorshift state; workers seed it differently, tests fix it.
+  std::uint64_t rng = 0x9E3779B97F4A7C15ull;
   std::uint8_t chain_names[Plan::kMaxChain][dns::kMaxNameLen];  // lowercase CNAME targets
 };
 

@@ -41,6 +41,13 @@ struct Node {
   std::uint32_t rrset_begin = 0;  // into Zone::rrsets()
   std::int32_t cut = -1;          // topmost delegation node at or above this one (never the apex), or -1
   std::int32_t wildcard = -1;     // the node "*.<this name>", or -1
+  std::int32_t dynamic = -1;      // the dynamic (policy) record owned here, or -1
+};
+
+/// A name whose A/AAAA answers come from a policy record; it gets a node even without zone data.
+struct DynamicOwner {
+  std::vector<std::uint8_t> owner;  // lowercase wire
+  std::int32_t record = -1;
 };
 
 /// Iterates the RDATA entries of an RRset.
@@ -77,9 +84,11 @@ class Zone {
   /// Compiles parsed records into a zone; runs every load-time check (SOA and NS at the apex, one SOA,
   /// CNAME beside other data, out-of-zone data, duplicate records, data below a delegation other than
   /// glue). Throws ZoneError naming the file and line of the offending record.
-  static std::shared_ptr<const Zone> build(const std::string& origin, MasterFile file);
+  static std::shared_ptr<const Zone> build(const std::string& origin, MasterFile file,
+                                           const std::vector<DynamicOwner>& dynamic = {});
   /// read_master_file + build.
-  static std::shared_ptr<const Zone> load(const std::string& origin, const std::string& path);
+  static std::shared_ptr<const Zone> load(const std::string& origin, const std::string& path,
+                                          const std::vector<DynamicOwner>& dynamic = {});
 
   [[nodiscard]] const std::uint8_t* origin() const noexcept { return names_.data() + nodes_[0].name_offset; }
   [[nodiscard]] std::string origin_text() const;

@@ -77,6 +77,7 @@ TEST_CASE("an empty transfer allow list refuses everyone; the default is loopbac
 
 TEST_CASE("command-line mistakes name the flag", "[config]") {
   CHECK(flags_error({"--bogus", "1"}) == "--bogus: unknown option (see --help)");
+  CHECK(flags_error({"--bogus"}) == "--bogus: unknown option (see --help)");
   CHECK(flags_error({"--zone"}) == "--zone: needs a value (see --help)");
   CHECK(flags_error({"--zone", "example.test"}) == "--zone: expected ORIGIN=FILE, got \"example.test\"");
   CHECK(flags_error({"--zone", "example.test=/nonexistent/z.zone"}) ==

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Test helpers: a World from zone text, a query builder, and replies decoded by ldns.
 #pragma once
+// <stdbool.h> must come before ldns, or ldns defines a bool macro that breaks <optional>.
+#include <stdbool.h>
+
 #include <ldns/ldns.h>
 #include <netinet/in.h>
 

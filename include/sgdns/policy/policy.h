@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// Policy: the compiled form of regions, pools and dynamic records, read by the engine per query.
+//
+// Everything a dynamic answer needs is resolved at load: the GeoIP databases are folded through the
+// region mappings into two prefix maps (explicit mappings first, then nearest by distance), each
+// record has its candidate pools pre-ordered for every region, and members carry their RDATA
+// pre-encoded and a health id. A query reads a map, an order and a few health words.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sgdns/geo/mmdb.h"
+#include "sgdns/geo/net_map.h"
+#include "sgdns/policy/spec.h"
+
+namespace sgdns::policy {
+
+struct Member {
+  std::string address;  // as configured
+  std::uint8_t rdata[16] = {};
+  std::uint8_t rdlen = 0;  // 4 = A, 16 = AAAA
+  std::uint32_t weight = 1;
+  std::uint32_t health_id = 0;
+};
+
+struct Pool {
+  std::string name;
+  std::int32_t region = -1;  // -1: belongs to no region (a CDN)
+  std::vector<Member> members;
+  std::vector<std::uint8_t> cname;  // wire form; non-empty for a CNAME (CDN) pool
+  std::uint32_t cname_health_id = 0;
+  [[nodiscard]] bool is_cname() const noexcept { return !cname.empty(); }
+  [[nodiscard]] bool has_family(std::uint8_t rdlen) const noexcept;
+};
+
+struct Region {
+  std::string name;
+  bool has_location = false;
+  double latitude = 0;
+  double longitude = 0;
+  std::vector<std::int32_t> fallback;  // regions to try next, in order
+};
+
+struct Record {
+  std::string name;                 // presentation form, for explain and metrics
+  std::vector<std::uint8_t> owner;  // lowercase wire
+  bool a = true;
+  bool aaaa = true;
+  std::uint32_t ttl = 30;
+  Kind kind = Kind::Geo;
+  std::vector<std::int32_t> pools;          // as listed
+  std::vector<std::uint32_t> pool_weights;  // parallel to pools (weighted policy)
+  std::uint32_t max_answers = 1;
+  bool fail_open = true;
+  /// For geo and nearest: order[region] lists the pools to try for a client in that region (its own
+  /// pools, then its fallbacks', then pools of no region). Other kinds use `pools` for every client.
+  std::vector<std::vector<std::int32_t>> order;
+  [[nodiscard]] bool covers(std::uint16_t qtype) const noexcept;
+};
+
+/// Member health, readable by every query thread without locks: one byte per health id (0 = up).
+/// A health id names a (pool, member) pair; ids are assigned at compile time.
+class HealthTable {
+ public:
+  explicit HealthTable(std::size_t size);
+  [[nodiscard]] bool up(std::uint32_t id) const noexcept {
+    return id >= size_ || states_[id].load(std::memory_order_relaxed) == 0;
+  }
+  void set_up(std::uint32_t id, bool up) noexcept;
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::size_t size_;
+  std::unique_ptr<std::atomic<std::uint8_t>[]> states_;
+};
+
+struct Policy {
+  std::vector<Region> regions;
+  std::int32_t default_region = 0;
+  std::vector<Pool> pools;
+  std::vector<Record> records;
+  std::uint32_t health_ids = 0;
+  geo::NetMap geo_map;      // address -> region by explicit mappings, then distance, then default
+  geo::NetMap nearest_map;  // address -> region by distance only, then default
+  EcsSpec ecs;
+  std::vector<geo::DatabaseInfo> databases;
+  std::vector<std::string> location_databases;  // for explain lookups
+  std::vector<std::string> asn_databases;
+
+  /// The record whose owner is `lname` (lowercase wire), or nullptr.
+  [[nodiscard]] const Record* find(const std::uint8_t* lname, std::size_t len) const noexcept;
+  [[nodiscard]] std::int32_t region_index(std::string_view name) const noexcept;
+  [[nodiscard]] std::int32_t pool_index(std::string_view name) const noexcept;
+
+  std::unordered_map<std::string_view, std::int32_t> record_index;  // keys point into records[i].owner
+};
+
+/// Compiles a spec: opens and walks every database, checks every reference. Throws PolicyError with
+/// the JSON path of the first mistake, or geo::GeoError for an unreadable database.
+[[nodiscard]] std::shared_ptr<const Policy> compile(const PolicySpec& spec);
+
+}  // namespace sgdns::policy

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// PolicySpec: regions, pools and dynamic records as the operator wrote them (docs/configuration.md),
+// before compilation. The config module fills it from JSON; policy::compile() turns it into tables.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <stdexcept>
+
+#include "sgdns/dns/prefix.h"
+
+namespace sgdns::policy {
+
+struct RegionSpec {
+  std::optional<std::pair<double, double>> location;  // latitude, longitude
+  std::vector<std::string> continents;                // "EU"
+  std::vector<std::string> countries;                 // "DE"
+  std::vector<std::string> subdivisions;              // "US-CA"
+  std::vector<std::uint32_t> asns;
+  std::vector<dns::Prefix> cidrs;
+  std::optional<std::vector<std::string>> fallback;  // default: the other regions by distance
+};
+
+struct MemberSpec {
+  std::string address;
+  std::uint32_t weight = 1;
+};
+
+struct PoolSpec {
+  std::optional<std::string> region;
+  std::vector<MemberSpec> members;
+  std::optional<std::string> cname;  // a CDN pool: answered as CNAME to this name
+};
+
+enum class Kind : std::uint8_t { Geo, Nearest, Weighted, Failover, Multivalue };
+
+struct PoolRef {
+  std::string pool;
+  std::uint32_t weight = 1;  // used by the weighted policy
+};
+
+struct RecordSpec {
+  bool a = true;
+  bool aaaa = true;
+  std::uint32_t ttl = 30;
+  Kind kind = Kind::Geo;
+  std::vector<PoolRef> pools;
+  std::uint32_t max_answers = 1;
+  bool fail_open = true;
+};
+
+struct EcsSpec {
+  bool trust_all = true;
+  std::vector<dns::Prefix> trusted;  // when !trust_all: resolvers whose ECS is used
+};
+
+struct PolicySpec {
+  std::vector<std::string> databases;  // MMDB paths: location (City/Country) and ASN databases
+  std::map<std::string, RegionSpec> regions;
+  std::optional<std::string> default_region;  // default: the first region by name
+  std::map<std::string, PoolSpec> pools;
+  std::map<std::string, RecordSpec> records;  // owner name (absolute) -> record
+  EcsSpec ecs;
+  [[nodiscard]] bool empty() const { return records.empty(); }
+};
+
+/// A mistake found while compiling; `path` is the JSON path of what is wrong, e.g.
+/// `records."www.streamgate.example.".pools[2]`.
+class PolicyError : public std::runtime_error {
+ public:
+  PolicyError(const std::string& path, const std::string& why) : std::runtime_error(path + ": " + why) {}
+};
+
+}  // namespace sgdns::policy

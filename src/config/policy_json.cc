@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+// The geo part of the JSON configuration: geoip, ecs, regions, pools, records -> policy::PolicySpec.
+#include "policy_json.h"
+#include "json_node.h"
+
+namespace sgdns::config {
+namespace {
+
+using policy::Kind;
+
+std::vector<std::string> strings(const Node& n) {
+  n.array();
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n.size(); ++i) out.push_back(n[i].string());
+  return out;
+}
+
+policy::RegionSpec read_region(const Node& n) {
+  n.only({"location", "continents", "countries", "subdivisions", "asns", "cidrs", "fallback"});
+  policy::RegionSpec r;
+  if (n.has("location")) {
+    Node l = n["location"];
+    l.array();
+    if (l.size() != 2) l.fail("expected [latitude, longitude]");
+    r.location = std::pair{l[std::size_t{0}].number(), l[std::size_t{1}].number()};
+  }
+  if (n.has("continents")) r.continents = strings(n["continents"]);
+  if (n.has("countries")) r.countries = strings(n["countries"]);
+  if (n.has("subdivisions")) r.subdivisions = strings(n["subdivisions"]);
+  if (n.has("asns")) {
+    Node a = n["asns"];
+    a.array();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      r.asns.push_back(static_cast<std::uint32_t>(a[i].integer(1, 4294967295L)));
+  }
+  if (n.has("cidrs")) {
+    Node c = n["cidrs"];
+    c.array();
+    for (std::size_t i = 0; i < c.size(); ++i) r.cidrs.push_back(c[i].parsed(parse_prefix));
+  }
+  if (n.has("fallback")) r.fallback = strings(n["fallback"]);
+  return r;
+}
+
+policy::PoolSpec read_pool(const Node& n) {
+  n.only({"region", "members", "cname"});
+  policy::PoolSpec p;
+  if (n.has("region")) p.region = n["region"].string();
+  if (n.has("cname")) p.cname = n["cname"].string();
+  if (n.has("members")) {
+    Node m = n["members"];
+    m.array();
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      Node e = m[i];
+      policy::MemberSpec member;
+      if (e.value().is_string()) {
+        member.address = e.string();
+      } else {
+        e.only({"address", "weight"});
+        if (!e.has("address")) e.fail("missing \"address\"");
+        member.address = e["address"].string();
+        if (e.has("weight")) member.weight = static_cast<std::uint32_t>(e["weight"].integer(1, 1'000'000));
+      }
+      p.members.push_back(member);
+    }
+  }
+  return p;
+}
+
+Kind read_kind(const Node& n) {
+  std::string k = n.string();
+  if (k == "geo") return Kind::Geo;
+  if (k == "nearest") return Kind::Nearest;
+  if (k == "weighted") return Kind::Weighted;
+  if (k == "failover") return Kind::Failover;
+  if (k == "multivalue") return Kind::Multivalue;
+  n.fail("expected geo, nearest, weighted, failover or multivalue");
+}
+
+policy::RecordSpec read_record(const Node& n) {
+  n.only({"types", "ttl", "policy", "pools", "max_answers", "fail_open"});
+  policy::RecordSpec r;
+  if (n.has("types")) {
+    Node t = n["types"];
+    auto types = strings(t);
+    r.a = r.aaaa = false;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (types[i] == "A")
+        r.a = true;
+      else if (types[i] == "AAAA")
+        r.aaaa = true;
+      else
+        t[i].fail("expected \"A\" or \"AAAA\"");
+    }
+    if (!r.a && !r.aaaa) t.fail("expected at least one of \"A\", \"AAAA\"");
+  }
+  if (n.has("ttl")) r.ttl = static_cast<std::uint32_t>(n["ttl"].integer(0, 86400));
+  if (n.has("policy")) r.kind = read_kind(n["policy"]);
+  if (n.has("max_answers")) r.max_answers = static_cast<std::uint32_t>(n["max_answers"].integer(1, 16));
+  if (n.has("fail_open")) r.fail_open = n["fail_open"].boolean();
+  if (!n.has("pools")) n.fail("missing \"pools\"");
+  Node pools = n["pools"];
+  pools.array();
+  for (std::size_t i = 0; i < pools.size(); ++i) {
+    Node p = pools[i];
+    policy::PoolRef ref;
+    if (p.value().is_string()) {
+      ref.pool = p.string();
+    } else {
+      p.only({"pool", "weight"});
+      if (!p.has("pool")) p.fail("missing \"pool\"");
+      ref.pool = p["pool"].string();
+      if (p.has("weight")) ref.weight = static_cast<std::uint32_t>(p["weight"].integer(1, 1'000'000));
+    }
+    r.pools.push_back(ref);
+  }
+  return r;
+}
+
+}  // namespace
+
+void read_policy(const Node& root, policy::PolicySpec& spec, const std::string& base_dir) {
+  if (root.has("geoip")) {
+    Node g = root["geoip"];
+    g.only({"databases"});
+    if (g.has("databases")) {
+      for (const std::string& path : strings(g["databases"]))
+        spec.databases.push_back(resolve_path(base_dir, path));
+    }
+  }
+  if (root.has("ecs")) {
+    Node e = root["ecs"];
+    e.only({"trust"});
+    if (e.has("trust")) {
+      Node t = e["trust"];
+      if (t.value().is_string()) {
+        if (t.string() != "all") t.fail("expected \"all\" or a list of resolver prefixes");
+      } else {
+        t.array();
+        spec.ecs.trust_all = false;
+        for (std::size_t i = 0; i < t.size(); ++i) spec.ecs.trusted.push_back(t[i].parsed(parse_prefix));
+      }
+    }
+  }
+  if (root.has("default_region")) spec.default_region = root["default_region"].string();
+  if (root.has("regions"))
+    root["regions"].each([&](const std::string& k, const Node& v) { spec.regions[k] = read_region(v); });
+  if (root.has("pools"))
+    root["pools"].each([&](const std::string& k, const Node& v) { spec.pools[k] = read_pool(v); });
+  if (root.has("records"))
+    root["records"].each([&](const std::string& k, const Node& v) { spec.records[k] = read_record(v); });
+}
+
+}  // namespace sgdns::config

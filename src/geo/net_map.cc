@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+// NetMap lookups: one walk down the compiled binary trie, without allocating.
+#include "sgdns/geo/net_map.h"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "slot.h"
+
+namespace sgdns::geo {
+namespace {
+
+using detail::address_bit;
+using detail::is_leaf;
+using detail::leaf_value;
+
+/// Clears the host bits so that equal networks compare equal whatever address they were written with.
+void mask_host_bits(std::uint8_t (&address)[16], int prefix_length) {
+  for (int bit = prefix_length; bit < 128; ++bit) {
+    address[bit >> 3] = static_cast<std::uint8_t>(address[bit >> 3] & ~(0x80u >> (bit & 7)));
+  }
+}
+
+/// ::ffff:0:0/96: the bytes before the IPv4 address are ten zeros and two 0xff.
+bool is_v4_mapped(const std::uint8_t address[16]) noexcept {
+  static constexpr std::uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(address, kPrefix, sizeof kPrefix) == 0;
+}
+
+}  // namespace
+
+Network Network::from_v4(const std::uint8_t v4[4], int length) {
+  if (length < 0 || length > 32) throw std::invalid_argument("IPv4 prefix length out of range");
+  Network network;
+  std::memcpy(network.address + 12, v4, 4);
+  network.prefix_length = 96 + length;
+  mask_host_bits(network.address, network.prefix_length);
+  return network;
+}
+
+Network Network::from_v6(const std::uint8_t v6[16], int length) {
+  if (length < 0 || length > 128) throw std::invalid_argument("IPv6 prefix length out of range");
+  Network network;
+  std::memcpy(network.address, v6, 16);
+  network.prefix_length = length;
+  mask_host_bits(network.address, network.prefix_length);
+  return network;
+}
+
+// `start` sits at tree depth `start_depth` (IPv6 terms); address bit i decides at depth i + depth_offset.
+// The depth where the walk meets a leaf is the decisive prefix; a leaf above the address's own family
+// (an IPv4 walk starting from a leaf above ::/96) still means "all of IPv4", hence the clamp at 0.
+MapResult NetMap::walk(std::uint32_t start, int start_depth, const std::uint8_t* address, int bits,
+                       int depth_offset) const noexcept {
+  std::uint32_t slot = start;
+  int depth = start_depth;
+  while (!is_leaf(slot)) {
+    const int index = depth - depth_offset;
+    if (index >= bits) break;  // unreachable for a built map: the trie is at most 128 deep
+    slot = nodes_[2 * static_cast<std::size_t>(slot) + static_cast<std::size_t>(address_bit(address, index))];
+    ++depth;
+  }
+  if (!is_leaf(slot)) return {default_value_, 0};
+  return {leaf_value(slot), static_cast<std::uint8_t>(std::max(0, depth - depth_offset))};
+}
+
+// A map whose whole space is one leaf has no nodes; that leaf is then v4_root_ (a default-constructed
+// map's v4_root_ is not a leaf and stands for the default value).
+MapResult NetMap::lookup_v4(const std::uint8_t address[4]) const noexcept {
+  if (nodes_.empty()) return {is_leaf(v4_root_) ? leaf_value(v4_root_) : default_value_, 0};
+  return walk(v4_root_, v4_root_depth_, address, 32, 96);
+}
+
+MapResult NetMap::lookup_v6(const std::uint8_t address[16]) const noexcept {
+  // One value everywhere: scope 0 for every address, IPv4-mapped included.
+  if (nodes_.empty()) return {is_leaf(v4_root_) ? leaf_value(v4_root_) : default_value_, 0};
+  if (is_v4_mapped(address)) {
+    // Same answer as the plain IPv4 address; the scope covers the mapped form of that IPv4 network.
+    MapResult result = lookup_v4(address + 12);
+    result.prefix_length = static_cast<std::uint8_t>(result.prefix_length + 96);
+    return result;
+  }
+  return walk(0, 0, address, 128, 0);
+}
+
+MapResult NetMap::lookup(const sockaddr* address) const noexcept {
+  if (address == nullptr) return {default_value_, 0};
+  if (address->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    std::uint8_t bytes[4];
+    std::memcpy(bytes, &v4->sin_addr, sizeof bytes);
+    return lookup_v4(bytes);
+  }
+  if (address->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+    return lookup_v6(v6->sin6_addr.s6_addr);
+  }
+  return {default_value_, 0};
+}
+
+}  // namespace sgdns::geo

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// NetMapBuilder: a mutable binary trie of inserts, compiled by build() into a merged, compact NetMap.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sgdns/geo/net_map.h"
+#include "slot.h"
+
+namespace sgdns::geo {
+namespace {
+
+using detail::address_bit;
+using detail::is_leaf;
+using detail::kLeaf;
+using detail::leaf;
+
+/// Post-order compiler from the builder's trie (nodes with a `child[2]` of slots) to NetMap's slot array.
+template <typename Nodes>
+class Compiler {
+ public:
+  explicit Compiler(const Nodes& builder_nodes) : in_(builder_nodes) {}
+
+  /// Returns the compiled slot for builder slot `slot`: a leaf when the whole subtree maps to one value
+  /// (siblings merge bottom-up, so a merge can cascade up to the root), else an index into out().
+  std::uint32_t compile(std::uint32_t slot) {
+    if (is_leaf(slot)) return slot;
+    const std::uint32_t left = compile(in_[slot].child[0]);
+    const std::uint32_t right = compile(in_[slot].child[1]);
+    if (is_leaf(left) && left == right) return left;
+    const auto index = static_cast<std::uint32_t>(out_.size() / 2);
+    out_.push_back(left);
+    out_.push_back(right);
+    return index;
+  }
+
+  /// Post-order puts the root last; reversing the node order makes it node 0 (a parent then always
+  /// precedes its children, so a lookup walks forward through memory).
+  std::vector<std::uint32_t> take_root_first() {
+    const auto count = static_cast<std::uint32_t>(out_.size() / 2);
+    std::vector<std::uint32_t> nodes(out_.size());
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const std::uint32_t to = count - 1 - i;
+      for (int side = 0; side < 2; ++side) {
+        const std::uint32_t slot = out_[2 * static_cast<std::size_t>(i) + static_cast<std::size_t>(side)];
+        nodes[2 * static_cast<std::size_t>(to) + static_cast<std::size_t>(side)] =
+            is_leaf(slot) ? slot : count - 1 - slot;
+      }
+    }
+    return nodes;
+  }
+
+ private:
+  const Nodes& in_;
+  std::vector<std::uint32_t> out_;
+};
+
+}  // namespace
+
+NetMapBuilder::NetMapBuilder(std::uint32_t default_value) : default_value_(default_value) {
+  if (default_value >= kLeaf) throw std::invalid_argument("NetMap default value must be < 2^31");
+  // Node 0 is the root (::/0); its two halves start out as default.
+  nodes_.push_back(Node{{leaf(default_value), leaf(default_value)}});
+}
+
+void NetMapBuilder::insert(const Network& network, std::uint32_t value) {
+  if (value >= kLeaf) throw std::invalid_argument("NetMap value must be < 2^31: " + std::to_string(value));
+  if (network.prefix_length < 0 || network.prefix_length > 128) {
+    throw std::invalid_argument("network prefix length out of range: " +
+                                std::to_string(network.prefix_length));
+  }
+  if (network.prefix_length == 0) {  // the root is a node, so ::/0 is both of its halves
+    nodes_[0] = Node{{leaf(value), leaf(value)}};
+    return;
+  }
+  std::uint32_t node = 0;
+  for (int depth = 0; depth + 1 < network.prefix_length; ++depth) {
+    const int bit = address_bit(network.address, depth);
+    std::uint32_t child = nodes_[node].child[bit];
+    if (is_leaf(child)) {
+      // Split the leaf: both halves keep its value until the insert below overrides one of them.
+      const auto split = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.push_back(Node{{child, child}});
+      nodes_[node].child[bit] = split;
+      child = split;
+    }
+    node = child;
+  }
+  // Overwriting the slot drops whatever subtree hung there; its nodes become unreachable and build()
+  // never visits them.
+  nodes_[node].child[address_bit(network.address, network.prefix_length - 1)] = leaf(value);
+}
+
+NetMap NetMapBuilder::build() const {
+  Compiler compiler(nodes_);
+  const std::uint32_t root = compiler.compile(0);
+
+  NetMap map;
+  map.default_value_ = default_value_;
+  if (is_leaf(root)) {  // one value everywhere: no nodes, the leaf stands for the whole space
+    map.v4_root_ = root;
+    map.v4_root_depth_ = 0;
+    return map;
+  }
+  map.nodes_ = compiler.take_root_first();
+  // Cache where ::/96 sits (96 zero bits down, or the leaf above it) so IPv4 lookups skip 96 steps.
+  std::uint32_t slot = 0;
+  int depth = 0;
+  while (depth < 96 && !is_leaf(slot)) {
+    slot = map.nodes_[2 * static_cast<std::size_t>(slot)];
+    ++depth;
+  }
+  map.v4_root_ = slot;
+  map.v4_root_depth_ = depth;
+  return map;
+}
+
+}  // namespace sgdns::geo

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+// Compiles a PolicySpec: checks every reference, folds the GeoIP databases into prefix maps, assigns
+// health ids and pre-orders each record's pools per region.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "sgdns/dns/name.h"
+#include "sgdns/policy/policy.h"
+#include "sgdns/util/log.h"
+
+namespace sgdns::policy {
+namespace {
+
+/// JSON path of an object member; keys that are not plain identifiers are quoted, as in
+/// records."www.streamgate.example.".pools[2].
+std::string key_path(const std::string& parent, const std::string& key) {
+  bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+  return parent + "." + (plain ? key : "\"" + key + "\"");
+}
+
+std::string index_path(const std::string& parent, std::size_t i) {
+  return parent + "[" + std::to_string(i) + "]";
+}
+
+constexpr const char* kContinents[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
+
+class Compiler {
+ public:
+  explicit Compiler(const PolicySpec& spec) : spec_(spec), out_(std::make_shared<Policy>()) {}
+
+  std::shared_ptr<const Policy> run() {
+    out_->ecs = spec_.ecs;
+    regions();
+    pools();
+    records();
+    maps();
+    return out_;
+  }
+
+ private:
+  void regions() {
+    if (spec_.regions.empty() && !spec_.records.empty()) throw PolicyError("regions", "no regions defined");
+    for (const auto& [name, r] : spec_.regions) {
+      Region region;
+      region.name = name;
+      std::string path = key_path("regions", name);
+      if (r.location) {
+        auto [lat, lon] = *r.location;
+        if (lat < -90 || lat > 90 || lon < -180 || lon > 180)
+          throw PolicyError(path + ".location", "latitude must be in [-90, 90] and longitude in [-180, 180]");
+        region.has_location = true;
+        region.latitude = lat;
+        region.longitude = lon;
+      }
+      check_codes(path, r);
+      out_->regions.push_back(region);
+    }
+    std::int32_t index = 0;
+    for (const auto& [name, r] : spec_.regions) {
+      for (const auto& c : r.continents)
+        claim(continent_, c, index, key_path("regions", name) + ".continents");
+      for (const auto& c : r.countries) claim(country_, c, index, key_path("regions", name) + ".countries");
+      for (const auto& s : r.subdivisions)
+        claim(subdivision_, s, index, key_path("regions", name) + ".subdivisions");
+      for (auto asn : r.asns) claim(asn_, std::to_string(asn), index, key_path("regions", name) + ".asns");
+      ++index;
+    }
+    out_->default_region = 0;
+    if (spec_.default_region) {
+      out_->default_region = out_->region_index(*spec_.default_region);
+      if (out_->default_region < 0)
+        throw PolicyError("default_region", "no region \"" + *spec_.default_region + "\"");
+    }
+    index = 0;
+    for (const auto& [name, r] : spec_.regions) fallbacks(index++, name, r);
+  }
+
+  void check_codes(const std::string& path, const RegionSpec& r) {
+    for (std::size_t i = 0; i < r.continents.size(); ++i) {
+      if (std::find(std::begin(kContinents), std::end(kContinents), r.continents[i]) == std::end(kContinents))
+        throw PolicyError(index_path(path + ".continents", i),
+                          "\"" + r.continents[i] + "\" is not a continent code (AF AN AS EU NA OC SA)");
+    }
+    for (std::size_t i = 0; i < r.countries.size(); ++i) {
+      const std::string& c = r.countries[i];
+      if (c.size() != 2 || !std::isupper(static_cast<unsigned char>(c[0])) ||
+          !std::isupper(static_cast<unsigned char>(c[1])))
+        throw PolicyError(index_path(path + ".countries", i),
+                          "\"" + c + "\" is not an ISO 3166-1 alpha-2 code");
+    }
+    for (std::size_t i = 0; i < r.subdivisions.size(); ++i) {
+      const std::string& s = r.subdivisions[i];
+      if (s.size() < 4 || s[2] != '-')
+        throw PolicyError(index_path(path + ".subdivisions", i),
+                          "\"" + s + "\" is not an ISO 3166-2 code like \"US-CA\"");
+    }
+  }
+
+  /// A continent, country, subdivision or ASN may belong to one region only.
+  void claim(std::map<std::string, std::int32_t>& map, const std::string& key, std::int32_t region,
+             const std::string& path) {
+    auto [it, fresh] = map.emplace(key, region);
+    if (!fresh && it->second != region)
+      throw PolicyError(path, "\"" + key + "\" is already mapped to region \"" +
+                                  out_->regions[static_cast<std::size_t>(it->second)].name + "\"");
+  }
+
+  void fallbacks(std::int32_t index, const std::string& name, const RegionSpec& r) {
+    Region& region = out_->regions[static_cast<std::size_t>(index)];
+    std::string path = key_path("regions", name) + ".fallback";
+    if (r.fallback) {
+      for (std::size_t i = 0; i < r.fallback->size(); ++i) {
+        std::int32_t f = out_->region_index((*r.fallback)[i]);
+        if (f < 0) throw PolicyError(index_path(path, i), "no region \"" + (*r.fallback)[i] + "\"");
+        if (f == index) throw PolicyError(index_path(path, i), "a region cannot fall back to itself");
+        region.fallback.push_back(f);
+      }
+      return;
+    }
+    // Default: every other region, nearest first; regions without a location go last, by name.
+    std::vector<std::pair<double, std::int32_t>> by_distance;
+    for (std::size_t i = 0; i < out_->regions.size(); ++i) {
+      if (static_cast<std::int32_t>(i) == index) continue;
+      const Region& other = out_->regions[i];
+      double d =
+          region.has_location && other.has_location
+              ? geo::great_circle_km(region.latitude, region.longitude, other.latitude, other.longitude)
+              : 1e9;
+      by_distance.emplace_back(d, static_cast<std::int32_t>(i));
+    }
+    std::stable_sort(by_distance.begin(), by_distance.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [d, i] : by_distance) region.fallback.push_back(i);
+  }
+
+  void pools() {
+    for (const auto& [name, p] : spec_.pools) {
+      std::string path = key_path("pools", name);
+      Pool pool;
+      pool.name = name;
+      if (p.region) {
+        pool.region = out_->region_index(*p.region);
+        if (pool.region < 0) throw PolicyError(path + ".region", "no region \"" + *p.region + "\"");
+      }
+      if (p.cname && !p.members.empty())
+        throw PolicyError(path, "a pool has either members or a cname, not both");
+      if (!p.cname && p.members.empty()) throw PolicyError(path, "a pool needs members or a cname");
+      if (p.cname) {
+        if (!dns::name_from_text(*p.cname, pool.cname) || p.cname->back() != '.')
+          throw PolicyError(path + ".cname", "\"" + *p.cname + "\" is not an absolute domain name");
+        pool.cname_health_id = out_->health_ids++;
+      }
+      std::set<std::string> seen;
+      for (std::size_t i = 0; i < p.members.size(); ++i)
+        pool.members.push_back(member(index_path(path + ".members", i), p.members[i], seen));
+      out_->pools.push_back(std::move(pool));
+    }
+  }
+
+  Member member(const std::string& path, const MemberSpec& spec, std::set<std::string>& seen) {
+    Member m;
+    m.address = spec.address;
+    if (inet_pton(AF_INET, spec.address.c_str(), m.rdata) == 1) {
+      m.rdlen = 4;
+    } else if (inet_pton(AF_INET6, spec.address.c_str(), m.rdata) == 1) {
+      m.rdlen = 16;
+    } else {
+      throw PolicyError(path + ".address", "\"" + spec.address + "\" is not an IPv4 or IPv6 address");
+    }
+    if (!seen.insert(spec.address).second)
+      throw PolicyError(path + ".address", "\"" + spec.address + "\" is listed twice");
+    if (spec.weight < 1 || spec.weight > 1'000'000)
+      throw PolicyError(path + ".weight", "must be from 1 to 1000000");
+    m.weight = spec.weight;
+    m.health_id = out_->health_ids++;
+    return m;
+  }
+
+  void records() {
+    for (const auto& [name, r] : spec_.records) {
+      std::string path = key_path("records", name);
+      Record rec;
+      rec.name = name;
+      if (name.empty() || name.back() != '.' || !dns::name_from_text(name, rec.owner))
+        throw PolicyError(path, "the owner must be an absolute domain name (ending with a dot)");
+      dns::name_to_lower(rec.owner.data(), rec.owner.size());
+      rec.a = r.a;
+      rec.aaaa = r.aaaa;
+      rec.ttl = r.ttl;
+      rec.kind = r.kind;
+      rec.max_answers = r.max_answers;
+      rec.fail_open = r.fail_open;
+      if (r.pools.empty()) throw PolicyError(path + ".pools", "a record needs at least one pool");
+      for (std::size_t i = 0; i < r.pools.size(); ++i) {
+        std::int32_t p = out_->pool_index(r.pools[i].pool);
+        if (p < 0) throw PolicyError(index_path(path + ".pools", i), "no pool \"" + r.pools[i].pool + "\"");
+        if (std::find(rec.pools.begin(), rec.pools.end(), p) != rec.pools.end())
+          throw PolicyError(index_path(path + ".pools", i),
+                            "pool \"" + r.pools[i].pool + "\" is listed twice");
+        rec.pools.push_back(p);
+        rec.pool_weights.push_back(r.pools[i].weight);
+      }
+      check_families(path, rec);
+      order(rec);
+      out_->records.push_back(std::move(rec));
+    }
+    for (std::size_t i = 0; i < out_->records.size(); ++i) {
+      const auto& owner = out_->records[i].owner;
+      out_->record_index.emplace(std::string_view(reinterpret_cast<const char*>(owner.data()), owner.size()),
+                                 static_cast<std::int32_t>(i));
+    }
+  }
+
+  void check_families(const std::string& path, const Record& rec) {
+    auto can = [&](std::uint8_t rdlen) {
+      return std::any_of(rec.pools.begin(), rec.pools.end(), [&](std::int32_t p) {
+        const Pool& pool = out_->pools[static_cast<std::size_t>(p)];
+        return pool.is_cname() || pool.has_family(rdlen);
+      });
+    };
+    if (rec.a && !can(4))
+      throw PolicyError(path + ".types", "\"A\" but no pool has an IPv4 member or a cname");
+    if (rec.aaaa && !can(16))
+      throw PolicyError(path + ".types", "\"AAAA\" but no pool has an IPv6 member or a cname");
+  }
+
+  /// Pre-orders the pools a client of each region tries: its region's pools (as listed), then each
+  /// fallback region's, then pools that belong to no region (a CDN is the last resort of every region).
+  void order(Record& rec) {
+    if (rec.kind != Kind::Geo && rec.kind != Kind::Nearest) return;
+    for (std::size_t r = 0; r < out_->regions.size(); ++r) {
+      std::vector<std::int32_t> list;
+      auto add_region = [&](std::int32_t region) {
+        for (std::int32_t p : rec.pools) {
+          if (out_->pools[static_cast<std::size_t>(p)].region == region) list.push_back(p);
+        }
+      };
+      add_region(static_cast<std::int32_t>(r));
+      for (std::int32_t f : out_->regions[r].fallback) add_region(f);
+      add_region(-1);
+      rec.order.push_back(std::move(list));
+    }
+  }
+
+  std::int32_t nearest(const geo::Location& loc) const {
+    if (!loc.has_coordinates) return out_->default_region;
+    std::int32_t best = out_->default_region;
+    double best_km = 1e18;
+    for (std::size_t i = 0; i < out_->regions.size(); ++i) {
+      const Region& r = out_->regions[i];
+      if (!r.has_location) continue;
+      double km = geo::great_circle_km(loc.latitude, loc.longitude, r.latitude, r.longitude);
+      if (km < best_km) {
+        best_km = km;
+        best = static_cast<std::int32_t>(i);
+      }
+    }
+    return best;
+  }
+
+  /// The most specific explicit mapping wins (subdivision, country, continent), else the nearest
+  /// region. ASN and CIDR mappings are laid over the result afterwards, so they win over all three.
+  std::int32_t explicit_or_nearest(const geo::Location& loc) const {
+    for (const auto& [map, key] :
+         {std::pair{&subdivision_, &loc.subdivision}, std::pair{&country_, &loc.country},
+          std::pair{&continent_, &loc.continent}}) {
+      if (key->empty()) continue;
+      if (auto it = map->find(*key); it != map->end()) return it->second;
+    }
+    return nearest(loc);
+  }
+
+  void maps() {
+    if (out_->regions.empty()) return;
+    auto dflt = static_cast<std::uint32_t>(out_->default_region);
+    geo::NetMapBuilder geo_builder(dflt), nearest_builder(dflt);
+    std::vector<std::pair<geo::Network, std::uint32_t>> asn_overlays;
+    for (const std::string& path : spec_.databases) {
+      bool location_db = false, asn_db = false;
+      out_->databases.push_back(
+          geo::walk_database(path, [&](const geo::Network& net, const geo::Location& loc) {
+            if (loc.asn && loc.continent.empty() && loc.country.empty() && !loc.has_coordinates) {
+              asn_db = true;
+              if (auto it = asn_.find(std::to_string(loc.asn)); it != asn_.end())
+                asn_overlays.emplace_back(net, static_cast<std::uint32_t>(it->second));
+              return;
+            }
+            location_db = true;
+            geo_builder.insert(net, static_cast<std::uint32_t>(explicit_or_nearest(loc)));
+            nearest_builder.insert(net, static_cast<std::uint32_t>(nearest(loc)));
+          }));
+      if (location_db) out_->location_databases.push_back(path);
+      if (asn_db) out_->asn_databases.push_back(path);
+    }
+    for (const auto& [net, region] : asn_overlays) geo_builder.insert(net, region);
+    // CIDR mappings go on last and broadest first, so the most specific network wins.
+    std::vector<std::pair<geo::Network, std::uint32_t>> cidrs;
+    std::uint32_t index = 0;
+    for (const auto& [name, r] : spec_.regions) {
+      for (const dns::Prefix& p : r.cidrs) {
+        cidrs.emplace_back(p.family == 4 ? geo::Network::from_v4(p.bytes, p.length)
+                                         : geo::Network::from_v6(p.bytes, p.length),
+                           index);
+      }
+      ++index;
+    }
+    std::stable_sort(cidrs.begin(), cidrs.end(), [](const auto& x, const auto& y) {
+      return x.first.prefix_length < y.first.prefix_length;
+    });
+    for (const auto& [net, region] : cidrs) geo_builder.insert(net, region);
+    out_->geo_map = geo_builder.build();
+    out_->nearest_map = nearest_builder.build();
+  }
+
+  const PolicySpec& spec_;
+  std::shared_ptr<Policy> out_;
+  std::map<std::string, std::int32_t> continent_, country_, subdivision_, asn_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Policy> compile(const PolicySpec& spec) {
+  return Compiler(spec).run();
+}
+
+}  // namespace sgdns::policy

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+// The policy compiler and dynamic answers: region choice order, nearest by distance, every policy,
+// weights, fail-open, and every configuration mistake with its JSON path.
+#include <arpa/inet.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "../engine/engine_fixture.h"
+#include "sgdns/config/config.h"
+#include "sgdns/dns/types.h"
+
+using namespace sgdns;
+
+namespace {
+
+const std::string kGeoDir = SGDNS_TEST_DATA "/../geoip";
+
+/// A configuration with the demo databases and the given regions/pools/records JSON members.
+std::string config_text(const std::string& members) {
+  return R"({"geoip": {"databases": [")" + kGeoDir + R"(/sgdns-demo-city.mmdb", ")" + kGeoDir +
+         R"(/sgdns-demo-asn.mmdb"]}, )" + members + "}";
+}
+
+std::shared_ptr<const policy::Policy> compile(const std::string& members) {
+  return policy::compile(config::parse_config_json(config_text(members), ".").policy);
+}
+
+std::string compile_error(const std::string& members) {
+  try {
+    (void)compile(members);
+  } catch (const policy::PolicyError& e) {
+    return e.what();
+  } catch (const config::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string region_of(const policy::Policy& p, const char* address, bool nearest = false) {
+  std::uint8_t a[4];
+  REQUIRE(inet_pton(AF_INET, address, a) == 1);
+  auto r = (nearest ? p.nearest_map : p.geo_map).lookup_v4(a);
+  return p.regions[r.value].name;
+}
+
+const std::string kPools =
+    R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.test.": {"pools": ["p"], "types": ["A"]}})";
+
+}  // namespace
+
+TEST_CASE("the most specific explicit mapping wins: CIDR, ASN, subdivision, country, continent", "[policy]") {
+  // 192.0.2.0/25 is Frankfurt (EU, DE, DE-HE) in AS64500; 192.0.2.128/25 is London (EU, GB).
+  auto p = compile(R"("default_region": "dflt", "regions": {
+      "cidr": {"cidrs": ["192.0.2.0/26"]}, "asn": {"asns": [64500]}, "sub": {"subdivisions": ["DE-HE"]},
+      "country": {"countries": ["GB"]}, "continent": {"continents": ["EU"]}, "dflt": {}}, )" +
+                   kPools);
+  CHECK(region_of(*p, "192.0.2.1") == "cidr");
+  CHECK(region_of(*p, "192.0.2.100") == "asn");  // in AS64500, outside the CIDR
+  CHECK(region_of(*p, "192.0.2.200") == "asn");  // London is in AS64500 too
+  auto q = compile(R"("default_region": "dflt", "regions": {
+      "sub": {"subdivisions": ["DE-HE"]}, "country": {"countries": ["GB", "DE"]}, "continent": {"continents": ["EU", "NA"]},
+      "dflt": {}}, )" +
+                   kPools);
+  CHECK(region_of(*q, "192.0.2.100") == "sub");
+  CHECK(region_of(*q, "192.0.2.200") == "country");
+  CHECK(region_of(*q, "198.51.100.1") == "continent");
+  CHECK(region_of(*q, "127.0.0.1") == "dflt");    // no location at all
+  CHECK(region_of(*q, "203.0.113.1") == "dflt");  // no mapping and no region has a location
+}
+
+TEST_CASE("without an explicit mapping the nearest region by great-circle distance wins", "[policy]") {
+  auto p = compile(R"("default_region": "fra", "regions": {
+      "fra": {"location": [50.11, 8.68]}, "iad": {"location": [39.04, -77.49]}, "sin": {"location": [1.35, 103.82]},
+      "syd": {"location": [-33.87, 151.21], "continents": ["EU"]}}, )" +
+                   kPools);
+  CHECK(region_of(*p, "100.66.0.1") == "iad");       // Toronto
+  CHECK(region_of(*p, "100.64.0.1") == "iad");       // Sao Paulo: Ashburn is nearer than Frankfurt
+  CHECK(region_of(*p, "203.0.113.200") == "sin");    // Tokyo
+  CHECK(region_of(*p, "203.0.113.130") == "syd");    // Sydney
+  CHECK(region_of(*p, "192.0.2.1") == "syd");        // EU is explicitly mapped to syd for geo...
+  CHECK(region_of(*p, "192.0.2.1", true) == "fra");  // ...but the nearest map ignores explicit mappings
+  CHECK(region_of(*p, "127.0.0.1", true) == "fra");  // no coordinates: the default
+}
+
+TEST_CASE("fallback regions default to the others by distance", "[policy]") {
+  auto p = compile(R"("regions": {"fra": {"location": [50.11, 8.68]}, "iad": {"location": [39.04, -77.49]},
+      "sin": {"location": [1.35, 103.82]}, "x": {}}, )" +
+                   kPools);
+  auto names = [&](const char* region) {
+    std::vector<std::string> out;
+    for (auto i : p->regions[static_cast<std::size_t>(p->region_index(region))].fallback)
+      out.push_back(p->regions[static_cast<std::size_t>(i)].name);
+    return out;
+  };
+  CHECK(names("fra") == std::vector<std::string>{"iad", "sin", "x"});
+  CHECK(names("sin") == std::vector<std::string>{"fra", "iad", "x"});
+}
+
+namespace {
+
+/// A World with one zone and the geo policy, for driving engine::answer with a fake health table.
+std::shared_ptr<engine::World> policy_world(const std::string& records) {
+  auto cfg = config::parse_config_json(config_text(R"("regions": {
+      "eu": {"location": [50.11, 8.68], "continents": ["EU"]}, "us": {"location": [39.04, -77.49], "continents": ["NA"]}},
+    "default_region": "us",
+    "pools": {"eu": {"region": "eu", "members": [{"address": "192.0.2.1", "weight": 3}, "192.0.2.2", "192.0.2.3"]},
+              "us": {"region": "us", "members": ["198.51.100.1", "198.51.100.2"]},
+              "cdn": {"cname": "cdn.example.net."}}, "records": )" +
+                                                   records),
+                                       "/");
+  auto world = std::make_shared<engine::World>();
+  world->policy = policy::compile(cfg.policy);
+  world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
+  std::vector<zone::DynamicOwner> owners;
+  for (std::size_t i = 0; i < world->policy->records.size(); ++i)
+    owners.push_back({world->policy->records[i].owner, static_cast<std::int32_t>(i)});
+  world->zones.add(
+      zone::Zone::build("example.test.",
+                        zone::read_master_text("@ 60 SOA ns h 1 2 3 4 5\n@ 60 NS ns\nns 60 A 192.0.2.53\n",
+                                               "t.zone", "example.test."),
+                        owners));
+  return world;
+}
+
+std::map<std::string, int> tally(const engine::World& w, const char* name, int n) {
+  std::map<std::string, int> out;
+  for (int i = 0; i < n; ++i) {
+    auto r = test::ask(w, test::make_query(name, dns::rrtype::kA));
+    ldns_rr_list* answer = ldns_pkt_answer(r.get());
+    for (std::size_t k = 0; k < ldns_rr_list_rr_count(answer); ++k) {
+      char* s = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(answer, k), 0));
+      out[s]++;
+      free(s);
+    }
+  }
+  return out;
+}
+
+void set_down(engine::World& w, const char* pool, const char* address) {
+  const auto& p = w.policy->pools[static_cast<std::size_t>(w.policy->pool_index(pool))];
+  if (std::string(address) == "cname") return w.health->set_up(p.cname_health_id, false);
+  for (const auto& m : p.members) {
+    if (m.address == address) w.health->set_up(m.health_id, false);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("weighted answers honour pool and member weights within 2% over 100k queries",
+          "[policy][weights]") {
+  auto w = policy_world(R"({"split.example.test.": {"types": ["A"], "policy": "weighted",
+      "pools": [{"pool": "us", "weight": 80}, {"pool": "cdn", "weight": 20}]},
+      "members.example.test.": {"types": ["A"], "policy": "failover", "pools": ["eu"]}})");
+  auto split = tally(*w, "split.example.test.", 100'000);
+  int us = split["198.51.100.1"] + split["198.51.100.2"];
+  CHECK(std::abs(us / 100'000.0 - 0.80) < 0.02);
+  CHECK(std::abs(split["cdn.example.net."] / 100'000.0 - 0.20) < 0.02);
+  auto members = tally(*w, "members.example.test.", 100'000);
+  CHECK(std::abs(members["192.0.2.1"] / 100'000.0 - 0.60) < 0.02);
+  CHECK(std::abs(members["192.0.2.2"] / 100'000.0 - 0.20) < 0.02);
+  CHECK(std::abs(members["192.0.2.3"] / 100'000.0 - 0.20) < 0.02);
+}
+
+TEST_CASE("failover, multivalue and geo skip members marked down, and fail open when all are",
+          "[policy][health]") {
+  auto w = policy_world(
+      R"({"fo.example.test.": {"types": ["A"], "policy": "failover", "pools": ["us", "eu"], "max_answers": 2},
+      "mv.example.test.": {"types": ["A"], "policy": "multivalue", "pools": ["eu", "us"], "max_answers": 4},
+      "geo.example.test.": {"types": ["A"], "policy": "geo", "pools": ["eu", "us", "cdn"], "max_answers": 3},
+      "shut.example.test.": {"types": ["A"], "policy": "failover", "pools": ["us"], "fail_open": false}})");
+  CHECK(tally(*w, "fo.example.test.", 1) ==
+        std::map<std::string, int>{{"198.51.100.1", 1}, {"198.51.100.2", 1}});
+  CHECK(tally(*w, "mv.example.test.", 1).size() == 4);
+  set_down(*w, "us", "198.51.100.1");
+  CHECK(tally(*w, "fo.example.test.", 1) == std::map<std::string, int>{{"198.51.100.2", 1}});
+  set_down(*w, "us", "198.51.100.2");
+  CHECK(tally(*w, "fo.example.test.", 1).count("192.0.2.1"));
+  CHECK(tally(*w, "shut.example.test.", 1).empty());  // fail closed: the zone's (absent) static data
+  CHECK(tally(*w, "mv.example.test.", 1) ==
+        std::map<std::string, int>{{"192.0.2.1", 1}, {"192.0.2.2", 1}, {"192.0.2.3", 1}});
+  // 127.0.0.1 has no location: the default region (us) is down, so geo falls back to eu.
+  CHECK(tally(*w, "geo.example.test.", 1).size() == 3);
+  for (const char* a : {"192.0.2.1", "192.0.2.2", "192.0.2.3"}) set_down(*w, "eu", a);
+  CHECK(tally(*w, "geo.example.test.", 1) == std::map<std::string, int>{{"cdn.example.net.", 1}});
+  set_down(*w, "cdn", "cname");
+  CHECK(tally(*w, "fo.example.test.", 1).size() == 2);  // fail open: first pool, all members
+  CHECK(tally(*w, "mv.example.test.", 1).size() == 4);
+  CHECK(tally(*w, "geo.example.test.", 1) ==
+        std::map<std::string, int>{{"198.51.100.1", 1}, {"198.51.100.2", 1}});
+}
+
+TEST_CASE("configuration mistakes name their JSON path", "[policy][config]") {
+  const std::string regions = R"("regions": {"eu": {"location": [50, 8]}}, )";
+  CHECK(compile_error(regions + R"("pools": {"edge-eu": {"members": ["192.0.2.1"]}},
+      "records": {"www.streamgate.example.": {"pools": ["edge-eu", "edge-eu2", "edge-xx"]}})") ==
+        "records.\"www.streamgate.example.\".pools[1]: no pool \"edge-eu2\"");
+  CHECK(compile_error(R"("regions": {"eu": {"location": [91, 8]}}, )" + kPools) ==
+        "regions.eu.location: latitude must be in [-90, 90] and longitude in [-180, 180]");
+  CHECK(compile_error(R"("regions": {"eu": {"continents": ["XX"]}}, )" + kPools) ==
+        "regions.eu.continents[0]: \"XX\" is not a continent code (AF AN AS EU NA OC SA)");
+  CHECK(compile_error(R"("regions": {"eu": {"countries": ["de"]}}, )" + kPools) ==
+        "regions.eu.countries[0]: \"de\" is not an ISO 3166-1 alpha-2 code");
+  CHECK(compile_error(R"("regions": {"eu": {"subdivisions": ["CA"]}}, )" + kPools) ==
+        "regions.eu.subdivisions[0]: \"CA\" is not an ISO 3166-2 code like \"US-CA\"");
+  CHECK(compile_error(R"("regions": {"a": {"countries": ["DE"]}, "b": {"countries": ["DE"]}}, )" + kPools) ==
+        "regions.b.countries: \"DE\" is already mapped to region \"a\"");
+  CHECK(compile_error(regions + R"("default_region": "mars", )" + kPools) ==
+        "default_region: no region \"mars\"");
+  CHECK(compile_error(R"("regions": {"eu": {"fallback": ["us"]}}, )" + kPools) ==
+        "regions.eu.fallback[0]: no region \"us\"");
+  CHECK(compile_error(R"("regions": {"eu": {"fallback": ["eu"]}}, )" + kPools) ==
+        "regions.eu.fallback[0]: a region cannot fall back to itself");
+  CHECK(compile_error(regions +
+                      R"("pools": {"p": {"region": "us", "members": ["192.0.2.1"]}}, "records": {})") ==
+        "pools.p.region: no region \"us\"");
+  CHECK(
+      compile_error(
+          regions +
+          R"("pools": {"p": {"cname": "x.", "members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"]}})") ==
+      "pools.p: a pool has either members or a cname, not both");
+  CHECK(compile_error(regions + R"("pools": {"p": {}}, "records": {"x.": {"pools": ["p"]}})") ==
+        "pools.p: a pool needs members or a cname");
+  CHECK(compile_error(regions +
+                      R"("pools": {"p": {"cname": "cdn.example"}}, "records": {"x.": {"pools": ["p"]}})") ==
+        "pools.p.cname: \"cdn.example\" is not an absolute domain name");
+  CHECK(
+      compile_error(
+          regions +
+          R"("pools": {"p": {"members": ["192.0.2.1", "192.0.2.300"]}}, "records": {"x.": {"pools": ["p"]}})") ==
+      "pools.p.members[1].address: \"192.0.2.300\" is not an IPv4 or IPv6 address");
+  CHECK(
+      compile_error(
+          regions +
+          R"("pools": {"p": {"members": ["192.0.2.1", "192.0.2.1"]}}, "records": {"x.": {"pools": ["p"]}})") ==
+      "pools.p.members[1].address: \"192.0.2.1\" is listed twice");
+  CHECK(compile_error(
+            regions +
+            R"("pools": {"p": {"members": [{"address": "192.0.2.1", "weight": 0}]}}, "records": {})") ==
+        "pools.p.members[0].weight: expected an integer from 1 to 1000000");
+  CHECK(compile_error(regions +
+                      R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x": {"pools": ["p"]}})") ==
+        "records.x: the owner must be an absolute domain name (ending with a dot)");
+  CHECK(compile_error(regions +
+                      R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": []}})") ==
+        "records.\"x.\".pools: a record needs at least one pool");
+  CHECK(compile_error(
+            regions +
+            R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p", "p"]}})") ==
+        "records.\"x.\".pools[1]: pool \"p\" is listed twice");
+  CHECK(compile_error(regions +
+                      R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"]}})") ==
+        "records.\"x.\".types: \"AAAA\" but no pool has an IPv6 member or a cname");
+  CHECK(
+      compile_error(
+          regions +
+          R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"], "policy": "random"}})") ==
+      "records.\"x.\".policy: expected geo, nearest, weighted, failover or multivalue");
+  CHECK(
+      compile_error(
+          regions +
+          R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"], "types": ["MX"]}})") ==
+      "records.\"x.\".types[0]: expected \"A\" or \"AAAA\"");
+  CHECK(
+      compile_error(
+          regions +
+          R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"], "max_answers": 17}})") ==
+      "records.\"x.\".max_answers: expected an integer from 1 to 16");
+  CHECK(
+      compile_error(
+          regions +
+          R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"], "ttl": -1}})") ==
+      "records.\"x.\".ttl: expected an integer from 0 to 86400");
+  CHECK(
+      compile_error(regions + R"("pools": {"p": {"members": ["192.0.2.1"], "weight": 3}}, "records": {})") ==
+      "pools.p.weight: unknown key");
+  CHECK(compile_error(R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"]}})") ==
+        "regions: no regions defined");
+  CHECK(compile_error(regions + R"("ecs": {"trust": "some"}, )" + kPools) ==
+        "ecs.trust: expected \"all\" or a list of resolver prefixes");
+}
+
+TEST_CASE("a missing GeoIP database and a record outside every zone are refused", "[policy][config]") {
+  auto cfg = config::parse_config_json(
+      R"({"geoip": {"databases": ["/nonexistent.mmdb"]}, "regions": {"eu": {}},)" + kPools + "}", ".");
+  CHECK_THROWS_WITH(config::build_world(cfg, 1), Catch::StartsWith("geoip: /nonexistent.mmdb"));
+  auto outside = config::parse_config_json(
+      R"({"regions": {"eu": {}}, "zones": [{"origin": "example.test.", "file": ")" SGDNS_TEST_DATA
+      R"(/golden/zones/example.test.zone"}], )" +
+          kPools + "}",
+      ".");
+  CHECK_THROWS_WITH(config::build_world(outside, 1), "records.\"x.test.\": not in any served zone");
+}
