@@ -3,13 +3,17 @@
 #include <cstdio>
 #include <exception>
 
+#include "sgdns/app/explain.h"
 #include "sgdns/app/server.h"
+
+#include <string>
 #include "sgdns/zone/error.h"
 
 namespace sgdns::app {
 
 int main_entry(int argc, const char* const* argv) {
   try {
+    if (argc > 1 && std::string(argv[1]) == "explain") return run_explain(argc - 1, argv + 1);
     config::CommandLine cl = config::parse_command_line(argc, argv);
     if (cl.action == config::CommandLineAction::Help) {
       std::fputs(config::usage().c_str(), stdout);

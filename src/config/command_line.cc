@@ -46,6 +46,7 @@ ZoneSource parse_zone_flag(const std::string& value) {
 std::string usage() {
   return R"(Usage: sgdns [options]
        sgdns --config FILE
+       sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]
 
 Authoritative DNS server for the StreamGate domain.
 

@@ -2,6 +2,7 @@
 // Dynamic (policy) answers: locate the client, walk the record's pools, pick live members (private).
 #pragma once
 #include "sgdns/engine/engine.h"
+#include "sgdns/engine/locate.h"
 
 namespace sgdns::engine {
 
@@ -16,18 +17,5 @@ struct DynamicChoice {
 [[nodiscard]] DynamicChoice choose_dynamic(const World& world, const policy::Record& record,
                                            std::uint16_t qtype, const Client& client, Scratch& scratch,
                                            DynamicSet& out) noexcept;
-
-/// The region a client is served from for a geo or nearest record, with the prefix length that
-/// decided it (when the query's ECS was used). Shared with explain.
-struct ClientRegion {
-  std::int32_t region = 0;
-  std::uint8_t scope = 0;
-  bool from_ecs = false;
-};
-[[nodiscard]] ClientRegion locate_client(const policy::Policy& policy, policy::Kind kind,
-                                         const Client& client, const dns::Query& query) noexcept;
-
-/// True when ECS from this resolver is used (RFC 7871 section 7.1.2: servers may restrict whom they trust).
-[[nodiscard]] bool ecs_trusted(const policy::Policy& policy, const sockaddr* resolver) noexcept;
 
 }  // namespace sgdns::engine

@@ -30,6 +30,12 @@ bool is_v4_mapped(const std::uint8_t address[16]) noexcept {
   return std::memcmp(address, kPrefix, sizeof kPrefix) == 0;
 }
 
+/// The answer of a map without nodes: its one leaf, kept in v4_root_ (a default-constructed map's
+/// v4_root_ is not a leaf and stands for the default value). The scope is 0 for every address.
+MapResult whole_space(std::uint32_t v4_root, std::uint32_t default_value) noexcept {
+  return {is_leaf(v4_root) ? leaf_value(v4_root) : default_value, 0};
+}
+
 }  // namespace
 
 Network Network::from_v4(const std::uint8_t v4[4], int length) {
@@ -67,18 +73,16 @@ MapResult NetMap::walk(std::uint32_t start, int start_depth, const std::uint8_t*
   return {leaf_value(slot), static_cast<std::uint8_t>(std::max(0, depth - depth_offset))};
 }
 
-// A map whose whole space is one leaf has no nodes; that leaf is then v4_root_ (a default-constructed
-// map's v4_root_ is not a leaf and stands for the default value).
 MapResult NetMap::lookup_v4(const std::uint8_t address[4]) const noexcept {
-  if (nodes_.empty()) return {is_leaf(v4_root_) ? leaf_value(v4_root_) : default_value_, 0};
+  if (nodes_.empty()) return whole_space(v4_root_, default_value_);
   return walk(v4_root_, v4_root_depth_, address, 32, 96);
 }
 
 MapResult NetMap::lookup_v6(const std::uint8_t address[16]) const noexcept {
-  // One value everywhere: scope 0 for every address, IPv4-mapped included.
-  if (nodes_.empty()) return {is_leaf(v4_root_) ? leaf_value(v4_root_) : default_value_, 0};
+  if (nodes_.empty()) return whole_space(v4_root_, default_value_);
   if (is_v4_mapped(address)) {
-    // Same answer as the plain IPv4 address; the scope covers the mapped form of that IPv4 network.
+    // Same answer as the plain IPv4 address; the scope covers the mapped form of that IPv4 network (a map
+    // without nodes answered above: one value everywhere has scope 0, mapped addresses included).
     MapResult result = lookup_v4(address + 12);
     result.prefix_length = static_cast<std::uint8_t>(result.prefix_length + 96);
     return result;

@@ -39,6 +39,10 @@ class Compiler {
     pools();
     records();
     maps();
+    out_->continent_map = continent_;
+    out_->country_map = country_;
+    out_->subdivision_map = subdivision_;
+    out_->asn_map = asn_;
     return out_;
   }
 
@@ -313,6 +317,12 @@ class Compiler {
       return x.first.prefix_length < y.first.prefix_length;
     });
     for (const auto& [net, region] : cidrs) geo_builder.insert(net, region);
+    out_->cidr_map.clear();
+    for (const auto& [name, r] : spec_.regions) {
+      for (const dns::Prefix& pf : r.cidrs) out_->cidr_map.emplace_back(pf, out_->region_index(name));
+    }
+    std::stable_sort(out_->cidr_map.begin(), out_->cidr_map.end(),
+                     [](const auto& x, const auto& y) { return x.first.length < y.first.length; });
     out_->geo_map = geo_builder.build();
     out_->nearest_map = nearest_builder.build();
   }

@@ -8,6 +8,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -91,6 +92,9 @@ struct Policy {
   std::vector<geo::DatabaseInfo> databases;
   std::vector<std::string> location_databases;  // for explain lookups
   std::vector<std::string> asn_databases;
+  /// The explicit mappings, kept so explain can say why an address got its region.
+  std::map<std::string, std::int32_t> continent_map, country_map, subdivision_map, asn_map;
+  std::vector<std::pair<dns::Prefix, std::int32_t>> cidr_map;  // broadest first
 
   /// The record whose owner is `lname` (lowercase wire), or nullptr.
   [[nodiscard]] const Record* find(const std::uint8_t* lname, std::size_t len) const noexcept;
