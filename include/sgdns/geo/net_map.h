@@ -36,7 +36,7 @@ class NetMap {
   [[nodiscard]] MapResult lookup_v6(const std::uint8_t address[16]) const noexcept;
   /// AF_INET or AF_INET6 socket address; anything else gets the default value with prefix length 0.
   [[nodiscard]] MapResult lookup(const sockaddr* address) const noexcept;
-  [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
+  [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size() / 2; }  // two slots a node
   [[nodiscard]] std::uint32_t default_value() const noexcept { return default_value_; }
 
  private:
