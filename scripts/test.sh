@@ -8,8 +8,9 @@
 #   ctest         every label (unit golden integration differential load)
 #   build-asan    build-asan/  Debug + ASan/UBSan
 #   ctest-asan    labels unit and golden
-#   build-fuzz    build-fuzz/  clang + libFuzzer, target fuzz_query
-#   fuzz          fuzz_query over tests/fuzz/corpus for SGDNS_FUZZ_SECONDS (60)
+#   build-fuzz    build-fuzz/  clang + libFuzzer targets
+#   fuzz-query    the packet path over tests/fuzz/corpus/query for SGDNS_FUZZ_SECONDS (60)
+#   fuzz-zone     the zone reader over tests/fuzz/corpus/zone for half that
 # The fuzz steps are skipped while tests/fuzz/CMakeLists.txt does not exist.
 #
 # Every step runs even if an earlier one failed (a test step is skipped only
@@ -124,23 +125,24 @@ configure_and_build() { # DIR TARGET|all CMAKE-ARGS...
 
 build_fuzz() {
   export CC=clang CXX=clang++
-  configure_and_build build-fuzz fuzz_query -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDNS_FUZZ=ON -DSGDNS_SANITIZE=OFF \
+  configure_and_build build-fuzz all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDNS_FUZZ=ON -DSGDNS_SANITIZE=OFF \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 }
 
-run_fuzz() {
-  local bin
-  bin=$(find build-fuzz -type f -name fuzz_query -perm -u+x -print -quit)
+run_fuzz() { # TARGET SECONDS: one libFuzzer target over its shipped corpus
+  local target=$1 seconds=$2 bin
+  bin=$(find build-fuzz -type f -name "$target" -perm -u+x -print -quit)
   [[ -n $bin ]] || {
-    echo "fuzz: no fuzz_query binary under build-fuzz/"
+    echo "fuzz: no $target binary under build-fuzz/"
     return 1
   }
   # New inputs go to a scratch corpus (git-ignored); the shipped corpus is only read.
-  mkdir -p tests/fuzz/corpus-run build-fuzz/artifacts
-  local corpora=(tests/fuzz/corpus-run)
-  [[ -d tests/fuzz/corpus ]] && corpora+=(tests/fuzz/corpus)
-  echo "fuzz: $bin for ${fuzz_seconds}s over ${corpora[*]}"
-  "$bin" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  local corpus=${target#fuzz_}
+  mkdir -p "tests/fuzz/corpus-run/$corpus" build-fuzz/artifacts
+  local corpora=("tests/fuzz/corpus-run/$corpus")
+  [[ -d tests/fuzz/corpus/$corpus ]] && corpora+=("tests/fuzz/corpus/$corpus")
+  echo "fuzz: $bin for ${seconds}s over ${corpora[*]}"
+  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix=build-fuzz/artifacts/ "${corpora[@]}"
 }
 
@@ -168,7 +170,8 @@ fi
 if [[ -f tests/fuzz/CMakeLists.txt ]]; then
   run_step build-fuzz build_fuzz
   if [[ ${status[build-fuzz]} == pass ]]; then
-    run_step fuzz run_fuzz
+    run_step fuzz-query run_fuzz fuzz_query "$fuzz_seconds"
+    run_step fuzz-zone run_fuzz fuzz_zone "$((fuzz_seconds / 2))"
   else
     skip_step fuzz "build failed"
   fi
