@@ -54,7 +54,14 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   Config c;
   Node root(doc, "");
   root.only({"listen", "threads", "identity", "zones", "edns", "tcp", "transfer", "log_level", "geoip", "ecs",
-             "default_region", "regions", "pools", "records"});
+             "default_region", "regions", "pools", "records", "checks", "failover_budget", "admin"});
+  if (root.has("admin")) {
+    Node a = root["admin"];
+    a.only({"listen", "token_file", "state_file"});
+    if (a.has("listen")) c.admin.listen = a["listen"].parsed(parse_socket_address);
+    if (a.has("token_file")) c.admin.token_file = resolve_path(base_dir, a["token_file"].string());
+    if (a.has("state_file")) c.admin.state_file = resolve_path(base_dir, a["state_file"].string());
+  }
   read_policy(root, c.policy, base_dir);
   if (root.has("listen")) {
     Node l = root["listen"];

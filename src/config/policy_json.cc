@@ -43,10 +43,12 @@ policy::RegionSpec read_region(const Node& n) {
 }
 
 policy::PoolSpec read_pool(const Node& n) {
-  n.only({"region", "members", "cname"});
+  n.only({"region", "members", "cname", "check", "check_address"});
   policy::PoolSpec p;
   if (n.has("region")) p.region = n["region"].string();
   if (n.has("cname")) p.cname = n["cname"].string();
+  if (n.has("check")) p.check = n["check"].string();
+  if (n.has("check_address")) p.check_address = n["check_address"].string();
   if (n.has("members")) {
     Node m = n["members"];
     m.array();
@@ -78,7 +80,7 @@ Kind read_kind(const Node& n) {
 }
 
 policy::RecordSpec read_record(const Node& n) {
-  n.only({"types", "ttl", "policy", "pools", "max_answers", "fail_open"});
+  n.only({"types", "ttl", "min_ttl", "policy", "pools", "max_answers", "fail_open"});
   policy::RecordSpec r;
   if (n.has("types")) {
     Node t = n["types"];
@@ -98,6 +100,7 @@ policy::RecordSpec read_record(const Node& n) {
   if (n.has("policy")) r.kind = read_kind(n["policy"]);
   if (n.has("max_answers")) r.max_answers = static_cast<std::uint32_t>(n["max_answers"].integer(1, 16));
   if (n.has("fail_open")) r.fail_open = n["fail_open"].boolean();
+  if (n.has("min_ttl")) r.min_ttl = static_cast<std::uint32_t>(n["min_ttl"].integer(0, 86400));
   if (!n.has("pools")) n.fail("missing \"pools\"");
   Node pools = n["pools"];
   pools.array();
@@ -115,6 +118,46 @@ policy::RecordSpec read_record(const Node& n) {
     r.pools.push_back(ref);
   }
   return r;
+}
+
+health::CheckSpec read_check(const Node& n) {
+  n.only({"type", "port", "path", "expect", "body", "host", "verify_tls", "interval", "timeout", "fall",
+          "rise", "start_up", "recheck", "jitter"});
+  health::CheckSpec c;
+  if (!n.has("type")) n.fail("missing \"type\" (tcp, http or https)");
+  std::string type = n["type"].string();
+  if (type == "tcp")
+    c.type = health::CheckType::Tcp;
+  else if (type == "http")
+    c.type = health::CheckType::Http;
+  else if (type == "https")
+    c.type = health::CheckType::Https, c.port = 443;
+  else
+    n["type"].fail("expected tcp, http or https");
+  if (n.has("port")) c.port = static_cast<std::uint16_t>(n["port"].integer(1, 65535));
+  if (n.has("path")) c.path = n["path"].string();
+  if (!c.path.empty() && c.path.front() != '/') n["path"].fail("must start with /");
+  if (n.has("expect")) {
+    Node e = n["expect"];
+    e.array();
+    c.expect.clear();
+    for (std::size_t i = 0; i < e.size(); ++i) c.expect.push_back(static_cast<int>(e[i].integer(100, 599)));
+  }
+  if (n.has("body")) c.body_contains = n["body"].string();
+  if (n.has("host")) c.host = n["host"].string();
+  if (n.has("verify_tls")) c.verify_tls = n["verify_tls"].boolean();
+  if (n.has("interval")) c.interval_ms = n["interval"].duration_ms();
+  if (n.has("timeout")) c.timeout_ms = n["timeout"].duration_ms();
+  if (n.has("recheck")) c.recheck_ms = n["recheck"].duration_ms();
+  if (n.has("jitter")) c.jitter_ms = n["jitter"].duration_ms();
+  if (n.has("fall")) c.fall = static_cast<int>(n["fall"].integer(1, 100));
+  if (n.has("rise")) c.rise = static_cast<int>(n["rise"].integer(1, 100));
+  if (n.has("start_up")) {
+    std::string s = n["start_up"].string();
+    if (s != "up" && s != "down") n["start_up"].fail("expected \"up\" or \"down\"");
+    c.start_up = s == "up";
+  }
+  return c;
 }
 
 }  // namespace
@@ -143,6 +186,9 @@ void read_policy(const Node& root, policy::PolicySpec& spec, const std::string& 
     }
   }
   if (root.has("default_region")) spec.default_region = root["default_region"].string();
+  if (root.has("failover_budget")) spec.failover_budget_ms = root["failover_budget"].duration_ms();
+  if (root.has("checks"))
+    root["checks"].each([&](const std::string& k, const Node& v) { spec.checks[k] = read_check(v); });
   if (root.has("regions"))
     root["regions"].each([&](const std::string& k, const Node& v) { spec.regions[k] = read_region(v); });
   if (root.has("pools"))

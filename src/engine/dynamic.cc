@@ -26,20 +26,29 @@ std::uint64_t next_random(std::uint64_t& state) noexcept {
   return state * 0x2545F4914F6CDD1Dull;
 }
 
-bool member_up(const World& world, std::uint32_t id) noexcept {
-  return !world.health || world.health->up(id);
-}
+/// Reads member health and remembers the soonest time any consulted member could change state: the
+/// answer's TTL must not outlive that (the health issue's "TTL follows health").
+struct HealthReader {
+  const World& world;
+  std::uint32_t cap = policy::HealthTable::kNoCap;
+  bool up(std::uint32_t id) noexcept {
+    if (!world.health) return true;
+    std::uint32_t c = world.health->ttl_cap(id);
+    if (c < cap) cap = c;
+    return world.health->up(id);
+  }
+};
 
 /// Picks up to `max` members of the family from `pool` (only live ones unless `ignore_health`), by
 /// weight without replacement when there are more candidates than answers. Returns how many.
-std::size_t pick_members(const World& world, const Pool& pool, std::uint8_t rdlen, std::size_t max,
+std::size_t pick_members(HealthReader& health, const Pool& pool, std::uint8_t rdlen, std::size_t max,
                          bool ignore_health, std::uint64_t& rng, DynamicSet& out) noexcept {
   std::uint16_t candidates[kMaxPoolScan];
   std::uint64_t total = 0;
   std::size_t n = 0;
   for (std::size_t i = 0; i < pool.members.size() && n < kMaxPoolScan; ++i) {
     const policy::Member& m = pool.members[i];
-    if (m.rdlen != rdlen || !(ignore_health || member_up(world, m.health_id))) continue;
+    if (m.rdlen != rdlen || !(ignore_health || health.up(m.health_id))) continue;
     candidates[n++] = static_cast<std::uint16_t>(i);
     total += m.weight;
   }
@@ -72,35 +81,35 @@ bool can_answer(const Pool& pool, std::uint8_t rdlen) noexcept {
   return pool.is_cname() || pool.has_family(rdlen);
 }
 
-bool pool_live(const World& world, const Pool& pool, std::uint8_t rdlen) noexcept {
-  if (pool.is_cname()) return member_up(world, pool.cname_health_id);
+bool pool_live(HealthReader& health, const Pool& pool, std::uint8_t rdlen) noexcept {
+  if (pool.is_cname()) return health.up(pool.cname_health_id);
   for (const policy::Member& m : pool.members) {
-    if (m.rdlen == rdlen && member_up(world, m.health_id)) return true;
+    if (m.rdlen == rdlen && health.up(m.health_id)) return true;
   }
   return false;
 }
 
-DynamicChoice answer_from(const World& world, const Pool& pool, std::uint8_t rdlen, std::size_t max,
+DynamicChoice answer_from(HealthReader& health, const Pool& pool, std::uint8_t rdlen, std::size_t max,
                           bool ignore_health, std::uint64_t& rng, DynamicSet& out) noexcept {
   if (pool.is_cname()) return {DynamicChoice::Kind::Cname, &pool};
-  pick_members(world, pool, rdlen, max, ignore_health, rng, out);
+  pick_members(health, pool, rdlen, max, ignore_health, rng, out);
   return {DynamicChoice::Kind::Addresses, &pool};
 }
 
 /// Weighted policy: a live pool drawn by the record's pool weights.
-const Pool* draw_pool(const World& world, const Record& rec, std::uint8_t rdlen,
+const Pool* draw_pool(HealthReader& health, const Record& rec, std::uint8_t rdlen,
                       std::uint64_t& rng) noexcept {
-  const auto& pools = world.policy->pools;
+  const auto& pools = health.world.policy->pools;
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < rec.pools.size(); ++i) {
     const Pool& p = pools[static_cast<std::size_t>(rec.pools[i])];
-    if (can_answer(p, rdlen) && pool_live(world, p, rdlen)) total += rec.pool_weights[i];
+    if (can_answer(p, rdlen) && pool_live(health, p, rdlen)) total += rec.pool_weights[i];
   }
   if (total == 0) return nullptr;
   std::uint64_t r = next_random(rng) % total;
   for (std::size_t i = 0; i < rec.pools.size(); ++i) {
     const Pool& p = pools[static_cast<std::size_t>(rec.pools[i])];
-    if (!can_answer(p, rdlen) || !pool_live(world, p, rdlen)) continue;
+    if (!can_answer(p, rdlen) || !pool_live(health, p, rdlen)) continue;
     if (r < rec.pool_weights[i]) return &p;
     r -= rec.pool_weights[i];
   }
@@ -108,14 +117,14 @@ const Pool* draw_pool(const World& world, const Record& rec, std::uint8_t rdlen,
 }
 
 /// Multivalue policy: up to max_answers live members across the pools, in order.
-std::size_t gather(const World& world, const Record& rec, std::uint8_t rdlen, bool ignore_health,
+std::size_t gather(HealthReader& health, const Record& rec, std::uint8_t rdlen, bool ignore_health,
                    DynamicSet& out) noexcept {
   std::size_t max = rec.max_answers < kMaxDynamicAnswers ? rec.max_answers : kMaxDynamicAnswers;
   std::size_t n = 0;
   for (std::int32_t p : rec.pools) {
-    for (const policy::Member& m : world.policy->pools[static_cast<std::size_t>(p)].members) {
+    for (const policy::Member& m : health.world.policy->pools[static_cast<std::size_t>(p)].members) {
       if (n == max) break;
-      if (m.rdlen != rdlen || !(ignore_health || member_up(world, m.health_id))) continue;
+      if (m.rdlen != rdlen || !(ignore_health || health.up(m.health_id))) continue;
       out.rdata[n] = m.rdata;
       out.rdlen[n] = m.rdlen;
       ++n;
@@ -124,6 +133,9 @@ std::size_t gather(const World& world, const Record& rec, std::uint8_t rdlen, bo
   out.count = static_cast<std::uint16_t>(n);
   return n;
 }
+
+DynamicChoice choose(const World& world, HealthReader& health, const Record& rec, std::uint16_t qtype,
+                     const Client& client, Scratch& s, DynamicSet& out) noexcept;
 
 }  // namespace
 
@@ -148,6 +160,16 @@ ClientRegion locate_client(const policy::Policy& policy, Kind kind, const Client
 
 DynamicChoice choose_dynamic(const World& world, const Record& rec, std::uint16_t qtype, const Client& client,
                              Scratch& s, DynamicSet& out) noexcept {
+  HealthReader health{world};
+  DynamicChoice choice = choose(world, health, rec, qtype, client, s, out);
+  out.ttl_cap = health.cap;
+  return choice;
+}
+
+namespace {
+
+DynamicChoice choose(const World& world, HealthReader& health, const Record& rec, std::uint16_t qtype,
+                     const Client& client, Scratch& s, DynamicSet& out) noexcept {
   const policy::Policy& policy = *world.policy;
   const std::uint8_t rdlen = qtype == dns::rrtype::kA ? 4 : 16;
   out.type = qtype;
@@ -164,24 +186,26 @@ DynamicChoice choose_dynamic(const World& world, const Record& rec, std::uint16_
     if (!can_answer(pool, rdlen)) continue;
     if (!first) first = &pool;
     if (rec.kind == Kind::Multivalue || rec.kind == Kind::Weighted) break;
-    if (pool_live(world, pool, rdlen))
-      return answer_from(world, pool, rdlen, rec.max_answers, false, s.rng, out);
+    if (pool_live(health, pool, rdlen))
+      return answer_from(health, pool, rdlen, rec.max_answers, false, s.rng, out);
   }
   if (!first) return {};
-  if (rec.kind == Kind::Multivalue && gather(world, rec, rdlen, false, out) > 0)
+  if (rec.kind == Kind::Multivalue && gather(health, rec, rdlen, false, out) > 0)
     return {DynamicChoice::Kind::Addresses, first};
   if (rec.kind == Kind::Weighted) {
-    if (const Pool* drawn = draw_pool(world, rec, rdlen, s.rng))
-      return answer_from(world, *drawn, rdlen, rec.max_answers, false, s.rng, out);
+    if (const Pool* drawn = draw_pool(health, rec, rdlen, s.rng))
+      return answer_from(health, *drawn, rdlen, rec.max_answers, false, s.rng, out);
   }
   // Everything this record could use is down. An empty answer takes a site down harder than a stale
   // one, so by default answer as if all were up (fail open); a record may ask to fall back instead.
   if (!rec.fail_open) return {};
   if (rec.kind == Kind::Multivalue) {
-    gather(world, rec, rdlen, true, out);
+    gather(health, rec, rdlen, true, out);
     return {DynamicChoice::Kind::Addresses, first};
   }
-  return answer_from(world, *first, rdlen, rec.max_answers, true, s.rng, out);
+  return answer_from(health, *first, rdlen, rec.max_answers, true, s.rng, out);
 }
+
+}  // namespace
 
 }  // namespace sgdns::engine

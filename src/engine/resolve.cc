@@ -4,6 +4,7 @@
 
 #include "dynamic.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "sgdns/dns/name.h"
@@ -99,8 +100,10 @@ DynamicStep answer_dynamic(const World& world, const Zone& zone, const Node& nod
   } else if (set.count == 0 || s.query.qtype == rrtype::kCNAME) {
     return DynamicStep::NotDynamic;
   }
+  // The TTL follows health: never past the soonest possible state change, never below the minimum.
+  std::uint32_t ttl = set.ttl_cap < rec.ttl ? std::max(set.ttl_cap, rec.min_ttl) : rec.ttl;
   plan.answer[plan.answer_count++] =
-      PlanItem{&zone, nullptr, owner, rec.ttl, static_cast<std::int8_t>(plan.dynamic_count++)};
+      PlanItem{&zone, nullptr, owner, ttl, static_cast<std::int8_t>(plan.dynamic_count++)};
   return choice.kind == DynamicChoice::Kind::Cname ? DynamicStep::Cname : DynamicStep::Answered;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "sgdns/dns/name.h"
@@ -35,6 +36,12 @@ class Compiler {
 
   std::shared_ptr<const Policy> run() {
     out_->ecs = spec_.ecs;
+    out_->failover_budget_ms = spec_.failover_budget_ms;
+    for (const auto& [name, check] : spec_.checks) {
+      check_check(key_path("checks", name), check);
+      out_->check_names.push_back(name);
+      out_->checks.push_back(check);
+    }
     regions();
     pools();
     records();
@@ -142,11 +149,47 @@ class Compiler {
     for (const auto& [d, i] : by_distance) region.fallback.push_back(i);
   }
 
+  static void check_check(const std::string& path, const health::CheckSpec& c) {
+    if (c.fall < 1 || c.rise < 1) throw PolicyError(path, "fall and rise must be at least 1");
+    if (c.interval_ms < 100) throw PolicyError(path + ".interval", "must be at least 100ms");
+    if (c.timeout_ms < 10 || c.timeout_ms > c.interval_ms)
+      throw PolicyError(path + ".timeout", "must be from 10ms up to the interval");
+    if (c.port == 0) throw PolicyError(path + ".port", "must be from 1 to 65535");
+  }
+
+  static bool is_address(const std::string& text) {
+    std::uint8_t buf[16];
+    return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
+  }
+
+  /// Every probed member becomes a target the prober checks and reports under its health id.
+  void add_targets(const std::string& path, const PoolSpec& spec, const Pool& pool, std::int32_t index) {
+    if (pool.check < 0) return;
+    if (pool.is_cname()) {
+      if (!spec.check_address)
+        throw PolicyError(path + ".check_address", "a checked cname pool needs an address to probe");
+      if (!is_address(*spec.check_address))
+        throw PolicyError(path + ".check_address",
+                          "\"" + *spec.check_address + "\" is not an IPv4 or IPv6 address");
+      out_->targets.push_back(
+          {pool.cname_health_id, index, *spec.check_address, pool.name + "/cname", pool.check});
+      return;
+    }
+    for (const Member& m : pool.members)
+      out_->targets.push_back({m.health_id, index, m.address, pool.name + "/" + m.address, pool.check});
+  }
+
   void pools() {
     for (const auto& [name, p] : spec_.pools) {
       std::string path = key_path("pools", name);
       Pool pool;
       pool.name = name;
+      if (p.check) {
+        auto it = std::find(out_->check_names.begin(), out_->check_names.end(), *p.check);
+        if (it == out_->check_names.end())
+          throw PolicyError(path + ".check", "no check \"" + *p.check + "\"");
+        pool.check = static_cast<std::int32_t>(it - out_->check_names.begin());
+      }
       if (p.region) {
         pool.region = out_->region_index(*p.region);
         if (pool.region < 0) throw PolicyError(path + ".region", "no region \"" + *p.region + "\"");
@@ -162,6 +205,7 @@ class Compiler {
       std::set<std::string> seen;
       for (std::size_t i = 0; i < p.members.size(); ++i)
         pool.members.push_back(member(index_path(path + ".members", i), p.members[i], seen));
+      add_targets(path, p, pool, static_cast<std::int32_t>(out_->pools.size()));
       out_->pools.push_back(std::move(pool));
     }
   }
@@ -210,6 +254,9 @@ class Compiler {
         rec.pool_weights.push_back(r.pools[i].weight);
       }
       check_families(path, rec);
+      rec.min_ttl = r.min_ttl.value_or(std::min<std::uint32_t>(r.ttl, 5));
+      if (rec.min_ttl > rec.ttl) throw PolicyError(path + ".min_ttl", "must not exceed ttl");
+      check_budget(path, rec);
       order(rec);
       out_->records.push_back(std::move(rec));
     }
@@ -218,6 +265,36 @@ class Compiler {
       out_->record_index.emplace(std::string_view(reinterpret_cast<const char*>(owner.data()), owner.size()),
                                  static_cast<std::int32_t>(i));
     }
+  }
+
+  static std::string seconds_text(long ms) {
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    if (ms < 1000) return std::to_string(ms) + "ms";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000);
+    return buf;
+  }
+
+  /// interval x fall + timeout + TTL of the slowest check among the record's pools must fit the budget:
+  /// the worst case between an edge dying and every cache dropping it.
+  void check_budget(const std::string& path, Record& rec) {
+    const health::CheckSpec* slowest = nullptr;
+    long detect = 0;
+    for (std::int32_t p : rec.pools) {
+      std::int32_t c = out_->pools[static_cast<std::size_t>(p)].check;
+      if (c < 0) continue;
+      const health::CheckSpec& check = out_->checks[static_cast<std::size_t>(c)];
+      long ms = check.interval_ms * check.fall + check.timeout_ms;
+      if (!slowest || ms > detect) slowest = &check, detect = ms;
+    }
+    if (!slowest) return;
+    rec.worst_failover_ms = detect + static_cast<long>(rec.ttl) * 1000;
+    if (rec.worst_failover_ms > out_->failover_budget_ms)
+      throw PolicyError(path, "worst-case failover " + seconds_text(slowest->interval_ms) + " x " +
+                                  std::to_string(slowest->fall) + " + " + seconds_text(slowest->timeout_ms) +
+                                  " + " + std::to_string(rec.ttl) +
+                                  "s TTL = " + seconds_text(rec.worst_failover_ms) +
+                                  " exceeds failover_budget " + seconds_text(out_->failover_budget_ms));
   }
 
   void check_families(const std::string& path, const Record& rec) {

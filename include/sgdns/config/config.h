@@ -3,6 +3,7 @@
 // it builds. Every mistake is reported with where it is (flag name or JSON path) and why.
 #pragma once
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,6 +26,13 @@ struct ZoneSource {
   std::string file;
 };
 
+/// The admin HTTP port (docs/configuration.md `admin`); off unless a listen address is given.
+struct AdminConfig {
+  std::optional<SocketAddress> listen;
+  std::string token_file;  // bearer token for writes; without one every write is refused
+  std::string state_file;  // where operator overrides persist; default: none (overrides are lost at exit)
+};
+
 struct Config {
   std::string config_file;        // empty when everything came from flags
   std::vector<std::string> argv;  // the command line, re-read on reload
@@ -35,7 +43,8 @@ struct Config {
   int tcp_max_connections = 1024;
   log::Level log_level = log::Level::Info;
   engine::Options options;
-  policy::PolicySpec policy;    // regions, pools, dynamic records (empty without a configuration file)
+  policy::PolicySpec policy;  // regions, pools, dynamic records (empty without a configuration file)
+  AdminConfig admin;
   bool axfr_allow_set = false;  // else AXFR is allowed from loopback only
 };
 

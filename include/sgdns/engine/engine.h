@@ -47,6 +47,7 @@ inline constexpr std::size_t kMaxDynamicAnswers = 16;
 struct DynamicSet {
   std::uint16_t type = 0;
   std::uint16_t count = 0;
+  std::uint32_t ttl_cap = 0xffffffffu;  // seconds before a consulted member could change state
   const std::uint8_t* rdata[kMaxDynamicAnswers] = {};
   std::uint16_t rdlen[kMaxDynamicAnswers] = {};
 };

@@ -31,6 +31,7 @@ struct Member {
 
 struct Pool {
   std::string name;
+  std::int32_t check = -1;   // index into Policy::checks; -1: not probed (always up)
   std::int32_t region = -1;  // -1: belongs to no region (a CDN)
   std::vector<Member> members;
   std::vector<std::uint8_t> cname;  // wire form; non-empty for a CNAME (CDN) pool
@@ -58,26 +59,59 @@ struct Record {
   std::vector<std::uint32_t> pool_weights;  // parallel to pools (weighted policy)
   std::uint32_t max_answers = 1;
   bool fail_open = true;
+  std::uint32_t min_ttl = 5;   // health may lower the TTL down to this
+  long worst_failover_ms = 0;  // interval x fall + timeout + TTL of its slowest check (0: unchecked)
   /// For geo and nearest: order[region] lists the pools to try for a client in that region (its own
   /// pools, then its fallbacks', then pools of no region). Other kinds use `pools` for every client.
   std::vector<std::vector<std::int32_t>> order;
   [[nodiscard]] bool covers(std::uint16_t qtype) const noexcept;
 };
 
-/// Member health, readable by every query thread without locks: one byte per health id (0 = up).
-/// A health id names a (pool, member) pair; ids are assigned at compile time.
+/// Member health, readable by every query thread without locks. Per health id (a (pool, member) pair,
+/// assigned at compile time): the probed state, an operator override that beats it, and how many
+/// seconds at least remain before the probed state could change (the answer's TTL follows it).
 class HealthTable {
  public:
+  enum class Forced : std::uint8_t { None = 0, Up = 1, Down = 2 };
+  static constexpr std::uint32_t kNoCap = 0xffffffffu;
+
   explicit HealthTable(std::size_t size);
   [[nodiscard]] bool up(std::uint32_t id) const noexcept {
+    if (id >= size_) return true;
+    auto f = static_cast<Forced>(forced_[id].load(std::memory_order_relaxed));
+    if (f != Forced::None) return f == Forced::Up;
+    return states_[id].load(std::memory_order_relaxed) == 0;
+  }
+  [[nodiscard]] bool probed_up(std::uint32_t id) const noexcept {
     return id >= size_ || states_[id].load(std::memory_order_relaxed) == 0;
   }
+  [[nodiscard]] Forced forced(std::uint32_t id) const noexcept {
+    return id >= size_ ? Forced::None : static_cast<Forced>(forced_[id].load(std::memory_order_relaxed));
+  }
+  /// Seconds until the state could change; kNoCap when not probed or overridden.
+  [[nodiscard]] std::uint32_t ttl_cap(std::uint32_t id) const noexcept {
+    if (id >= size_ || forced(id) != Forced::None) return kNoCap;
+    return caps_[id].load(std::memory_order_relaxed);
+  }
   void set_up(std::uint32_t id, bool up) noexcept;
+  void set_forced(std::uint32_t id, Forced f) noexcept;
+  void set_ttl_cap(std::uint32_t id, std::uint32_t seconds) noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
  private:
   std::size_t size_;
   std::unique_ptr<std::atomic<std::uint8_t>[]> states_;
+  std::unique_ptr<std::atomic<std::uint8_t>[]> forced_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> caps_;
+};
+
+/// A probed endpoint of the policy: which pool and member it is, under which health id.
+struct ProbeTarget {
+  std::uint32_t health_id = 0;
+  std::int32_t pool = -1;
+  std::string address;  // the member (or a CNAME pool's check_address)
+  std::string name;     // "pool/address", stable across reloads
+  std::int32_t check = -1;
 };
 
 struct Policy {
@@ -89,6 +123,10 @@ struct Policy {
   geo::NetMap geo_map;      // address -> region by explicit mappings, then distance, then default
   geo::NetMap nearest_map;  // address -> region by distance only, then default
   EcsSpec ecs;
+  std::vector<std::string> check_names;
+  std::vector<health::CheckSpec> checks;
+  std::vector<ProbeTarget> targets;  // every probed member
+  long failover_budget_ms = 30'000;
   std::vector<geo::DatabaseInfo> databases;
   std::vector<std::string> location_databases;  // for explain lookups
   std::vector<std::string> asn_databases;
@@ -100,6 +138,8 @@ struct Policy {
   [[nodiscard]] const Record* find(const std::uint8_t* lname, std::size_t len) const noexcept;
   [[nodiscard]] std::int32_t region_index(std::string_view name) const noexcept;
   [[nodiscard]] std::int32_t pool_index(std::string_view name) const noexcept;
+  /// The health id of `member` ("cname" for a CNAME pool) in `pool`, or -1.
+  [[nodiscard]] std::int64_t health_id(std::string_view pool, std::string_view member) const noexcept;
 
   std::unordered_map<std::string_view, std::int32_t> record_index;  // keys point into records[i].owner
 };

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "sgdns/dns/prefix.h"
+#include "sgdns/health/check.h"
 
 namespace sgdns::policy {
 
@@ -32,7 +33,9 @@ struct MemberSpec {
 struct PoolSpec {
   std::optional<std::string> region;
   std::vector<MemberSpec> members;
-  std::optional<std::string> cname;  // a CDN pool: answered as CNAME to this name
+  std::optional<std::string> cname;          // a CDN pool: answered as CNAME to this name
+  std::optional<std::string> check;          // health check probing every member
+  std::optional<std::string> check_address;  // a CNAME pool's probe target
 };
 
 enum class Kind : std::uint8_t { Geo, Nearest, Weighted, Failover, Multivalue };
@@ -50,6 +53,7 @@ struct RecordSpec {
   std::vector<PoolRef> pools;
   std::uint32_t max_answers = 1;
   bool fail_open = true;
+  std::optional<std::uint32_t> min_ttl;  // default min(ttl, 5)
 };
 
 struct EcsSpec {
@@ -64,7 +68,9 @@ struct PolicySpec {
   std::map<std::string, PoolSpec> pools;
   std::map<std::string, RecordSpec> records;  // owner name (absolute) -> record
   EcsSpec ecs;
-  [[nodiscard]] bool empty() const { return records.empty(); }
+  std::map<std::string, health::CheckSpec> checks;
+  long failover_budget_ms = 30'000;
+  [[nodiscard]] bool empty() const { return records.empty() && pools.empty(); }
 };
 
 /// A mistake found while compiling; `path` is the JSON path of what is wrong, e.g.
