@@ -27,10 +27,19 @@ long parse_int(const std::string& flag, const std::string& value, long lo, long 
   return v;
 }
 
-const std::set<std::string> kFlagsWithValue = {
-    "--config",           "--zone",       "--listen",           "--nsid",
-    "--threads",          "--axfr-allow", "--tcp-idle-timeout", "--tcp-max-connections",
-    "--edns-max-payload", "--log-level"};
+const std::set<std::string> kFlagsWithValue = {"--config",
+                                               "--zone",
+                                               "--listen",
+                                               "--nsid",
+                                               "--threads",
+                                               "--axfr-allow",
+                                               "--tcp-idle-timeout",
+                                               "--tcp-max-connections",
+                                               "--edns-max-payload",
+                                               "--log-level",
+                                               "--admin",
+                                               "--admin-token-file",
+                                               "--state-file"};
 
 ZoneSource parse_zone_flag(const std::string& value) {
   auto eq = value.find('=');
@@ -47,6 +56,7 @@ std::string usage() {
   return R"(Usage: sgdns [options]
        sgdns --config FILE
        sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]
+       sgdns ctl [--admin ADDR:PORT] [--token-file FILE] status|override|explain|reload ...
 
 Authoritative DNS server for the StreamGate domain.
 
@@ -64,6 +74,9 @@ Options:
   --tcp-max-connections N  concurrent TCP connections (default 1024)
   --edns-max-payload N     largest UDP reply with EDNS, 512..4096 (default 1232)
   --log-level LEVEL        debug, info, warn or error (default info)
+  --admin ADDR:PORT        admin HTTP API (status, overrides, explain, reload, metrics)
+  --admin-token-file FILE  bearer token that admin writes need
+  --state-file FILE        where operator overrides persist
   --help                   this text
   --version                the version
 
@@ -126,6 +139,12 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       } else if (flag == "--edns-max-payload") {
         flags.options.edns_max_payload = static_cast<std::uint16_t>(parse_int(flag, value, 512, 4096));
         set.payload = true;
+      } else if (flag == "--admin") {
+        flags.admin.listen = parse_socket_address(value);
+      } else if (flag == "--admin-token-file") {
+        flags.admin.token_file = value;
+      } else if (flag == "--state-file") {
+        flags.admin.state_file = value;
       } else if (flag == "--log-level") {
         if (!log::parse_level(value, flags.log_level))
           throw ConfigError("expected debug, info, warn or error");
@@ -156,6 +175,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (set.maxconn) c.tcp_max_connections = flags.tcp_max_connections;
   if (set.payload) c.options.edns_max_payload = flags.options.edns_max_payload;
   if (set.level) c.log_level = flags.log_level;
+  if (flags.admin.listen) c.admin.listen = flags.admin.listen;
+  if (!flags.admin.token_file.empty()) c.admin.token_file = flags.admin.token_file;
+  if (!flags.admin.state_file.empty()) c.admin.state_file = flags.admin.state_file;
   apply_defaults(c);
   if (c.zones.empty()) throw ConfigError("no zones: give --zone ORIGIN=FILE or --config FILE (see --help)");
   for (const ZoneSource& z : c.zones) {

@@ -143,6 +143,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   w.set_limit(limit - opt_size);
   if (q.has_question) (void)w.put_question(q.qname, q.qtype, q.qclass);
 
+  s.plan.record = s.plan.region = s.plan.pool = -1;  // only resolve() sets them
   Decision d{outcome_for(status), rcode_for(status), false, false};
   if (status == dns::ParseStatus::Ok) d = decide(world, client, s, w);
   if (d.outcome == Outcome::Transfer) return {0, Outcome::Transfer, rcode::kNoError};
@@ -153,7 +154,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   w.set_flags(flags);
   w.set_limit(limit);
   if (q.edns.present) put_opt(world, q, d.rcode, d.ecs_scope, w);
-  return {w.finish(), d.outcome, d.rcode};
+  return {w.finish(), d.outcome, d.rcode, s.plan.record, s.plan.region, s.plan.pool};
 }
 
 }  // namespace sgdns::engine

@@ -91,6 +91,10 @@ DynamicStep answer_dynamic(const World& world, const Zone& zone, const Node& nod
   DynamicSet& set = plan.dynamic[plan.dynamic_count];
   DynamicChoice choice = choose_dynamic(world, rec, qtype, client, s, set);
   if (choice.kind == DynamicChoice::Kind::None) return DynamicStep::NotDynamic;
+  if (plan.record < 0) {
+    plan.record = node.dynamic;
+    plan.pool = static_cast<std::int32_t>(choice.pool - world.policy->pools.data());
+  }
   if (choice.kind == DynamicChoice::Kind::Cname) {
     set.type = rrtype::kCNAME;
     set.count = 1;
@@ -117,6 +121,7 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
   plan.glue_required = false;
   plan.dynamic_count = 0;
   plan.ecs_scope = 0;
+  plan.record = plan.region = plan.pool = -1;
   const std::uint16_t qtype = s.query.qtype;
   const std::uint8_t* lname = s.query.lqname;
   const std::uint8_t* owner = s.query.qname;

@@ -136,6 +136,9 @@ struct TcpServer::Impl {
       std::span<const std::uint8_t> msg(c->in.data() + off + 2, len);
       off += 2 + len;
       engine::Reply reply = engine::answer(world, msg, client, scratch, out);
+      if (counters)
+        counters->count(1, scratch.query, reply,
+                        reply.size == 0 && reply.outcome != engine::Outcome::Transfer);
       if (reply.outcome == engine::Outcome::Transfer) {
         engine::transfer(world, client, scratch,
                          [c](std::span<const std::uint8_t> m) { append_frame(c, m); });
@@ -224,12 +227,15 @@ struct TcpServer::Impl {
   TcpLimits limits;
   WorldStore& store;
   engine::Scratch scratch;
+  metrics::WorkerCounters* counters = nullptr;
   std::vector<std::uint8_t> out;
   std::uint8_t read_buffer[65536 + 2];
 };
 
-TcpServer::TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits limits, WorldStore& store)
+TcpServer::TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
+                     metrics::CounterSet* counters)
     : impl_(std::make_unique<Impl>(limits, store)) {
+  if (counters) impl_->counters = &counters->add_worker();
   for (const auto& address : listen) impl_->listen_on(address);
 }
 

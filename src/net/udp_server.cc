@@ -44,6 +44,7 @@ struct UdpServer::Worker {
   std::array<mmsghdr, kBatch> in_msgs{};
   std::array<mmsghdr, kBatch> out_msgs{};
   engine::Scratch scratch;
+  metrics::WorkerCounters* counters = nullptr;
 
   void run(WorldStore& store, int stop_fd);
   int receive(int fd);
@@ -104,6 +105,7 @@ void UdpServer::Worker::answer_batch(const engine::World& world, int received, i
     engine::Client client{reinterpret_cast<const sockaddr*>(&peers[i]), engine::Transport::Udp};
     engine::Reply reply = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch,
                                          {out[replies].data(), out[replies].size()});
+    if (counters) counters->count(0, scratch.query, reply, reply.size == 0);
     if (reply.size == 0) continue;
     out_iov[replies] = {out[replies].data(), reply.size};
     msghdr& o = out_msgs[replies].msg_hdr;
@@ -153,12 +155,16 @@ void UdpServer::Worker::run(WorldStore& store, int stop_fd) {
   WorldStore::unregister_reader();
 }
 
-UdpServer::UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store)
+UdpServer::UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store,
+                     metrics::CounterSet* counters)
     : store_(store) {
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (stop_fd_ < 0) throw std::runtime_error("eventfd failed");
   for (int w = 0; w < workers; ++w) {
     auto worker = std::make_unique<Worker>();
+    if (counters) worker->counters = &counters->add_worker();
+    // Distinct weighted-choice sequences per worker; the seed only needs to differ, not be secret.
+    worker->scratch.rng ^= 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(w + 1);
     for (const auto& address : listen) worker->fds.push_back(bind_udp(address));
     workers_.push_back(std::move(worker));
   }

@@ -4,6 +4,8 @@
 
 #include <urcu/urcu-qsbr.h>
 
+#include <utility>
+
 namespace sgdns::net {
 
 WorldStore::WorldStore(std::shared_ptr<const engine::World> initial)
@@ -14,7 +16,12 @@ WorldStore::~WorldStore() = default;
 void WorldStore::publish(std::shared_ptr<const engine::World> next) {
   current_.store(next.get(), std::memory_order_release);
   urcu_qsbr_synchronize_rcu();
-  owner_ = std::move(next);  // the old World is freed here, after every reader moved on
+  std::shared_ptr<const engine::World> old;
+  {
+    std::lock_guard lock(owner_mu_);
+    old = std::exchange(owner_, std::move(next));
+  }
+  old.reset();  // freed here (unless a status request still holds it), after every reader moved on
 }
 
 void WorldStore::register_reader() noexcept {

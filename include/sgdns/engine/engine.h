@@ -79,6 +79,10 @@ struct Plan {
   std::size_t dynamic_count = 0;
   /// RFC 7871 scope of the answer: the longest prefix that decided any part of it; 0 for static data.
   std::uint8_t ecs_scope = 0;
+  /// The first dynamic decision, for metrics: record, client region (geo/nearest) and pool indices.
+  std::int32_t record = -1;
+  std::int32_t region = -1;
+  std::int32_t pool = -1;
 };
 
 /// Per-thread working memory, reused across queries.
@@ -94,6 +98,10 @@ struct Reply {
   std::size_t size = 0;  // 0 with Outcome::Drop, or Outcome::Transfer (the caller runs transfer())
   Outcome outcome = Outcome::Drop;
   std::uint16_t rcode = 0;
+  /// For metrics: the dynamic record answered (-1: none), the client's region and the pool chosen.
+  std::int32_t record = -1;
+  std::int32_t region = -1;
+  std::int32_t pool = -1;
 };
 
 /// Answers `pkt` into `out`. Over UDP `out` needs 4096 bytes at least, over TCP 65535.

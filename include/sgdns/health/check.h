@@ -59,6 +59,9 @@ class StateMachine {
   [[nodiscard]] int streak() const noexcept { return streak_; }  // consecutive results against the state
   /// Results needed before the state could change: fall (or rise) minus the current streak.
   [[nodiscard]] int results_to_change() const noexcept { return (up_ ? fall_ : rise_) - streak_; }
+  /// Restores a carried-over state (on reload, possibly with new fall/rise); the streak is clamped
+  /// below the threshold so a restore alone never counts as a change.
+  void restore(bool up, int streak) noexcept;
 
  private:
   int fall_, rise_;

@@ -33,6 +33,10 @@ class Prober {
  public:
   /// Called on the prober thread for every state change and for every result (change == false); must
   /// be quick and thread-safe (it typically stores into the health table and bumps counters).
+  ///
+  /// Exact call pattern: exactly one call per applied probe result, in completion order; `up` is the
+  /// state after the result and `change` is true when that very result flipped it. Results of probes
+  /// abandoned by set_endpoints() or stop() are never reported. The listener must not call stop().
   using Listener = std::function<void(const Endpoint&, bool up, bool change, const ProbeResult&)>;
 
   explicit Prober(Listener listener);
@@ -45,7 +49,8 @@ class Prober {
   /// Replaces the set of endpoints (on reload). Endpoints with the same (address, check) as before keep
   /// their state and streak; new ones start in their start-up state. Thread-safe; returns at once.
   void set_endpoints(std::vector<Endpoint> endpoints);
-  /// Snapshot of every endpoint's status. Thread-safe.
+  /// Snapshot of every endpoint's status. Thread-safe. Reflects a set_endpoints() call once the loop
+  /// thread has applied it (promptly after start()).
   [[nodiscard]] std::vector<EndpointStatus> status() const;
   /// Stops probing and joins the thread; in-flight probes are abandoned.
   void stop();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sgdns/config/address.h"
+#include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
 
 namespace sgdns::net {
@@ -19,7 +20,8 @@ struct TcpLimits {
 class TcpServer {
  public:
   /// Binds and listens on every address now; throws std::runtime_error naming the address on failure.
-  TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits limits, WorldStore& store);
+  TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
+            metrics::CounterSet* counters = nullptr);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
   TcpServer& operator=(const TcpServer&) = delete;

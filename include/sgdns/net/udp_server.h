@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sgdns/config/address.h"
+#include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
 
 namespace sgdns::net {
@@ -15,7 +16,8 @@ class UdpServer {
  public:
   /// Binds every socket now, so a bad or busy address fails at start with a clear error
   /// (std::runtime_error naming the address).
-  UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store);
+  UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store,
+            metrics::CounterSet* counters = nullptr);
   ~UdpServer();
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;

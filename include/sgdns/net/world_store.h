@@ -8,6 +8,7 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "sgdns/engine/world.h"
 
@@ -26,8 +27,12 @@ class WorldStore {
   }
   /// Control thread only: makes `next` current and returns once no reader can still see the old one.
   void publish(std::shared_ptr<const engine::World> next);
-  /// Control thread only: the World being served, for status and reload diffs.
-  [[nodiscard]] std::shared_ptr<const engine::World> snapshot() const { return owner_; }
+  /// The World being served, for status, explain and reload diffs; any thread (takes a lock: never
+  /// call it on the query path).
+  [[nodiscard]] std::shared_ptr<const engine::World> snapshot() const {
+    std::lock_guard lock(owner_mu_);
+    return owner_;
+  }
 
   /// Reader thread life cycle (each reader thread calls these; cheap, lock-free).
   static void register_reader() noexcept;
@@ -38,6 +43,7 @@ class WorldStore {
 
  private:
   std::atomic<const engine::World*> current_;
+  mutable std::mutex owner_mu_;
   std::shared_ptr<const engine::World> owner_;
 };
 

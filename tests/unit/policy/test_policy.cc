@@ -291,3 +291,62 @@ TEST_CASE("a missing GeoIP database and a record outside every zone are refused"
       ".");
   CHECK_THROWS_WITH(config::build_world(outside, 1), "records.\"x.test.\": not in any served zone");
 }
+
+TEST_CASE("operator overrides beat probes, and the TTL follows health down to min_ttl", "[policy][health]") {
+  auto w = policy_world(R"({"fo.example.test.": {"types": ["A"], "policy": "failover", "pools": ["us", "eu"],
+      "ttl": 20, "min_ttl": 3}})");
+  auto& h = *w->health;
+  auto id = [&](const char* pool, const char* member) {
+    return static_cast<std::uint32_t>(w->policy->health_id(pool, member));
+  };
+  auto ttl = [&] {
+    auto r = test::ask(*w, test::make_query("fo.example.test.", dns::rrtype::kA));
+    return ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(r.get()), 0));
+  };
+  CHECK(ttl() == 20);  // unprobed members: no cap
+  h.set_ttl_cap(id("us", "198.51.100.1"), 8);
+  CHECK(ttl() == 8);  // a member could change state in 8 s
+  h.set_ttl_cap(id("us", "198.51.100.1"), 1);
+  CHECK(ttl() == 3);  // ...but never below min_ttl
+  h.set_forced(id("us", "198.51.100.1"), policy::HealthTable::Forced::Down);
+  h.set_forced(id("us", "198.51.100.2"), policy::HealthTable::Forced::Down);
+  CHECK(tally(*w, "fo.example.test.", 1).count("192.0.2.1"));  // both us members forced out
+  h.set_up(id("us", "198.51.100.1"), false);
+  h.set_forced(id("us", "198.51.100.1"), policy::HealthTable::Forced::Up);  // forced up beats a failing probe
+  CHECK(tally(*w, "fo.example.test.", 1) == std::map<std::string, int>{{"198.51.100.1", 1}});
+  CHECK(w->policy->health_id("us", "203.0.113.9") == -1);
+  CHECK(w->policy->health_id("cdn", "cname") >= 0);
+}
+
+TEST_CASE("a record whose worst-case failover exceeds the budget is refused", "[policy][budget]") {
+  const std::string base =
+      R"("regions": {"eu": {}}, "checks": {"web": {"type": "http", "interval": "1s", "timeout": "700ms", "fall": 2}},
+      "pools": {"p": {"check": "web", "members": ["192.0.2.1"]}}, )";
+  CHECK(
+      compile_error(base + R"("records": {"www.x.": {"types": ["A"], "ttl": 60, "pools": ["p"]}})") ==
+      "records.\"www.x.\": worst-case failover 1s x 2 + 700ms + 60s TTL = 62.7s exceeds failover_budget 30s");
+  CHECK(
+      compile_error(
+          base +
+          R"("failover_budget": "90s", "records": {"www.x.": {"types": ["A"], "ttl": 60, "pools": ["p"]}})") ==
+      "no error");
+  auto p = compile(base + R"("records": {"www.x.": {"types": ["A"], "ttl": 20, "pools": ["p"]}})");
+  CHECK(p->records[0].worst_failover_ms == 22'700);
+  CHECK(compile_error(
+            base + R"("records": {"www.x.": {"types": ["A"], "ttl": 20, "min_ttl": 30, "pools": ["p"]}})") ==
+        "records.\"www.x.\".min_ttl: must not exceed ttl");
+  CHECK(
+      compile_error(
+          R"("regions": {"eu": {}}, "pools": {"p": {"check": "nope", "members": ["192.0.2.1"]}}, "records": {})") ==
+      "pools.p.check: no check \"nope\"");
+  CHECK(compile_error(
+            R"("regions": {"eu": {}}, "checks": {"c": {"type": "ftp"}}, "pools": {}, "records": {})") ==
+        "checks.c.type: expected tcp, http or https");
+  CHECK(
+      compile_error(
+          R"("regions": {"eu": {}}, "checks": {"c": {"type": "tcp", "timeout": "2s"}}, "pools": {}, "records": {})") ==
+      "checks.c.timeout: must be from 10ms up to the interval");
+  CHECK(compile_error(R"("regions": {"eu": {}}, "checks": {"web": {"type": "http"}},
+      "pools": {"c": {"cname": "x.example.", "check": "web"}}, "records": {})") ==
+        "pools.c.check_address: a checked cname pool needs an address to probe");
+}

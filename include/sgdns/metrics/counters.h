@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Per-worker query counters: each worker owns its block and bumps plain relaxed atomics (no shared cache
+// line, no lock, no CAS loop as prometheus-cpp's Counter has); /metrics sums the blocks at scrape time.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sgdns::metrics {
+
+inline constexpr std::size_t kTransports = 2;  // udp, tcp
+inline constexpr std::size_t kQtypes = 13;     // see qtype_bucket()
+inline constexpr std::size_t kRcodes = 9;      // see rcode_bucket(); the last is "dropped"
+/// Records, regions and pools counted per index; a configuration with more counts the rest as "other".
+inline constexpr std::size_t kMaxIndexed = 1024;
+
+[[nodiscard]] std::size_t qtype_bucket(std::uint16_t qtype) noexcept;
+[[nodiscard]] const char* qtype_label(std::size_t bucket) noexcept;
+[[nodiscard]] std::size_t rcode_bucket(std::uint16_t rcode, bool dropped) noexcept;
+[[nodiscard]] const char* rcode_label(std::size_t bucket) noexcept;
+
+struct alignas(64) WorkerCounters {
+  /// Counts one handled message (`transport` 0 = UDP, 1 = TCP) from the engine's reply.
+  template <typename Reply, typename Query>
+  void count(std::size_t transport, const Query& query, const Reply& reply, bool dropped) noexcept {
+    count_query(transport, query.qtype, reply.rcode, dropped);
+    if (query.edns.has_ecs) bump(ecs);
+    if (reply.record >= 0) count_answer(reply.record, reply.region, reply.pool);
+  }
+
+  std::array<std::atomic<std::uint64_t>, kTransports * kQtypes * kRcodes> queries{};
+  std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_record{};
+  std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_region{};
+  std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_pool{};
+  std::atomic<std::uint64_t> ecs{0};
+
+  void count_query(std::size_t transport, std::uint16_t qtype, std::uint16_t rcode, bool dropped) noexcept {
+    queries[(transport * kQtypes + qtype_bucket(qtype)) * kRcodes + rcode_bucket(rcode, dropped)].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+  static void bump(std::atomic<std::uint64_t>& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
+  void count_answer(std::int32_t record, std::int32_t region, std::int32_t pool) noexcept {
+    auto slot = [](std::int32_t i) {
+      return i < 0 ? kMaxIndexed : std::min<std::size_t>(static_cast<std::size_t>(i), kMaxIndexed);
+    };
+    if (record >= 0) bump(by_record[slot(record)]);
+    if (region >= 0) bump(by_region[slot(region)]);
+    if (pool >= 0) bump(by_pool[slot(pool)]);
+  }
+};
+
+/// Every worker's block. Blocks are created before the workers start and live as long as the server.
+class CounterSet {
+ public:
+  /// A new block for one worker thread.
+  WorkerCounters& add_worker();
+  /// Sum over workers of the query counters, indexed as WorkerCounters::queries.
+  [[nodiscard]] std::vector<std::uint64_t> queries() const;
+  [[nodiscard]] std::uint64_t ecs() const;
+  /// Drains the per-index answer counters (called when a reload changes what indices mean): returns
+  /// the counts since the last drain and zeroes them, atomically per cell, so nothing is lost.
+  struct Drained {
+    std::vector<std::uint64_t> records, regions, pools;
+  };
+  Drained drain_answers();
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<WorkerCounters>> workers_;
+};
+
+}  // namespace sgdns::metrics

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+// The control loop: reloads, health results into the table, operator overrides, the admin API.
+#include "control.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "sgdns/app/explain.h"
+#include "sgdns/dns/name.h"
+#include "sgdns/net/tcp_server.h"
+#include "sgdns/net/udp_server.h"
+#include "sgdns/util/log.h"
+
+namespace sgdns::app {
+namespace {
+
+using nlohmann::json;
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string read_token(const std::string& path) {
+  if (path.empty()) return {};
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("admin.token_file " + path + ": cannot read");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.size() < 16)
+    throw std::runtime_error("admin.token_file " + path + ": the token must be at least 16 characters");
+  return token;
+}
+
+/// At least this long must pass before a probed state can change: the answer's TTL must not be longer.
+std::uint32_t seconds_to_change(const health::CheckSpec& c, bool up) {
+  long ms = up ? c.interval_ms + (c.fall - 1) * c.recheck_ms + c.fall * c.timeout_ms : c.rise * c.interval_ms;
+  return static_cast<std::uint32_t>((ms + 999) / 1000);
+}
+
+std::vector<health::Endpoint> endpoints_of(const policy::Policy* p) {
+  std::vector<health::Endpoint> out;
+  if (!p) return out;
+  for (const policy::ProbeTarget& t : p->targets)
+    out.push_back({t.health_id, t.address, t.name, p->checks[static_cast<std::size_t>(t.check)]});
+  return out;
+}
+
+json override_json(const Override& o) {
+  return {{"pool", o.pool},
+          {"member", o.member},
+          {"state", o.up ? "up" : "down"},
+          {"reason", o.reason},
+          {"set_at", o.set_at},
+          {"expires", o.expires > 0 ? json(o.expires) : json(nullptr)}};
+}
+
+int worker_count(const config::Config& c) {
+  if (c.threads > 0) return c.threads;
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores ? static_cast<int>(cores) : 1;
+}
+
+std::string describe(const engine::World& world) {
+  std::string out;
+  for (const auto& z : world.zones.zones()) {
+    if (!out.empty()) out += ", ";
+    out += z->origin_text() + " serial " + std::to_string(z->serial()) + " (" +
+           std::to_string(z->record_count()) + " records)";
+  }
+  if (world.policy) out += "; " + std::to_string(world.policy->records.size()) + " dynamic records";
+  return out;
+}
+
+/// What a reload changed: zones added, removed or with a new serial; dynamic records added or removed.
+json diff(const engine::World& before, const engine::World& after) {
+  json changes = json::array();
+  std::map<std::string, std::uint32_t> old_zones, new_zones;
+  for (const auto& z : before.zones.zones()) old_zones[z->origin_text()] = z->serial();
+  for (const auto& z : after.zones.zones()) new_zones[z->origin_text()] = z->serial();
+  for (const auto& [origin, serial] : new_zones) {
+    auto it = old_zones.find(origin);
+    if (it == old_zones.end())
+      changes.push_back("zone " + origin + " added, serial " + std::to_string(serial));
+    else if (it->second != serial)
+      changes.push_back("zone " + origin + " serial " + std::to_string(it->second) + " -> " +
+                        std::to_string(serial));
+  }
+  for (const auto& [origin, serial] : old_zones) {
+    if (!new_zones.count(origin)) changes.push_back("zone " + origin + " removed");
+  }
+  std::set<std::string> old_records, new_records;
+  if (before.policy)
+    for (const auto& r : before.policy->records) old_records.insert(r.name);
+  if (after.policy)
+    for (const auto& r : after.policy->records) new_records.insert(r.name);
+  for (const auto& r : new_records)
+    if (!old_records.count(r)) changes.push_back("record " + r + " added");
+  for (const auto& r : old_records)
+    if (!new_records.count(r)) changes.push_back("record " + r + " removed");
+  return changes;
+}
+
+}  // namespace
+
+Control::Control(config::Config config)
+    : config_(std::move(config)), overrides_store_(config_.admin.state_file), started_(now_seconds()) {
+  log::set_level(config_.log_level);
+  token_ = read_token(config_.admin.token_file);
+  double now = now_seconds();
+  for (auto& [key, o] : overrides_store_.load()) {
+    if (o.expires == 0 || o.expires > now) overrides_[key] = o;
+  }
+  if (!overrides_.empty())
+    log::info("restored " + std::to_string(overrides_.size()) + " override(s) from " +
+              overrides_store_.path());
+  auto world = config::build_world(config_, generation_);
+  store_ = std::make_unique<net::WorldStore>(world);
+  prober_ =
+      std::make_unique<health::Prober>([this](const health::Endpoint& e, bool up, bool change,
+                                              const health::ProbeResult& r) { on_probe(e, up, change, r); });
+  std::lock_guard lock(reload_mu_);
+  install(world);
+  log::info("loaded " + describe(*world));
+}
+
+Control::~Control() = default;
+
+void Control::install(std::shared_ptr<engine::World> world) {
+  {
+    std::lock_guard lock(health_mu_);
+    std::map<std::string, std::uint32_t> ids;
+    if (world->policy) {
+      for (const policy::ProbeTarget& t : world->policy->targets) {
+        const health::CheckSpec& check = world->policy->checks[static_cast<std::size_t>(t.check)];
+        bool up = check.start_up;
+        // Carry the probed state over a reload: a reload must not flip anything (nor hide a failure).
+        if (auto it = target_ids_.find(t.name); it != target_ids_.end() && health_)
+          up = health_->probed_up(it->second);
+        world->health->set_up(t.health_id, up);
+        world->health->set_ttl_cap(t.health_id, seconds_to_change(check, up));
+        ids[t.name] = t.health_id;
+      }
+    }
+    target_ids_ = std::move(ids);
+    health_ = world->health;
+    policy_ = world->policy;
+    apply_overrides_locked(*world);
+  }
+  if (store_->current() != world.get()) store_->publish(world);
+  prober_->set_endpoints(endpoints_of(world->policy.get()));
+  update_world_metrics(*world);
+}
+
+void Control::update_world_metrics(const engine::World& world) {
+  metrics_.config_generation.Set(static_cast<double>(world.generation));
+  for (const auto& z : world.zones.zones())
+    metrics_.zone_serial.Add({{"zone", z->origin_text()}}).Set(z->serial());
+  std::vector<std::string> records, regions, pools;
+  if (world.policy) {
+    for (const auto& r : world.policy->records) records.push_back(r.name);
+    for (const auto& r : world.policy->regions) regions.push_back(r.name);
+    for (const auto& p : world.policy->pools) pools.push_back(p.name);
+  }
+  metrics_.set_names(std::move(records), std::move(regions), std::move(pools));
+}
+
+void Control::on_probe(const health::Endpoint& endpoint, bool up, bool change,
+                       const health::ProbeResult& result) {
+  {
+    std::lock_guard lock(health_mu_);
+    auto it = target_ids_.find(endpoint.name);
+    if (it == target_ids_.end() || !health_) return;  // an endpoint a reload just removed
+    health_->set_up(it->second, up);
+    health_->set_ttl_cap(it->second, seconds_to_change(endpoint.check, up));
+  }
+  metrics_.endpoint_up.Add({{"endpoint", endpoint.name}}).Set(up ? 1 : 0);
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {0.001, 0.005, 0.01, 0.05, 0.1,
+                                                                   0.25,  0.5,   1,    2.5};
+  metrics_.probe_duration.Add({{"endpoint", endpoint.name}}, kBuckets).Observe(result.seconds);
+  if (!result.ok)
+    metrics_.probe_failures
+        .Add({{"endpoint", endpoint.name}, {"reason", health::failure_name(result.failure)}})
+        .Increment();
+  if (change) {
+    metrics_.health_flips.Add({{"endpoint", endpoint.name}, {"to", up ? "up" : "down"}}).Increment();
+    log::info("health: " + endpoint.name + " is " + (up ? "up" : "down") + " (" +
+              (result.ok ? std::string("ok") : result.detail) + ")");
+  }
+}
+
+void Control::apply_overrides_locked(engine::World& world) {
+  for (const auto& [key, o] : overrides_) {
+    std::int64_t id = world.policy ? world.policy->health_id(o.pool, o.member) : -1;
+    if (id < 0) {
+      log::warn("override " + key + " names no configured member; kept until cleared");
+      continue;
+    }
+    world.health->set_forced(static_cast<std::uint32_t>(id),
+                             o.up ? policy::HealthTable::Forced::Up : policy::HealthTable::Forced::Down);
+  }
+}
+
+void Control::persist_overrides_locked() {
+  overrides_store_.save(overrides_);
+}
+
+admin::Response Control::set_override(const std::string& pool, const std::string& member, const json& body) {
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "state" && it.key() != "reason" && it.key() != "expires")
+      return admin::error(400, it.key() + ": unknown key (expected state, reason, expires)");
+  }
+  if (!body.contains("state") || !body["state"].is_string() ||
+      (body["state"] != "up" && body["state"] != "down"))
+    return admin::error(400, "state: expected \"up\" or \"down\"");
+  if (body.contains("reason") && !body["reason"].is_string())
+    return admin::error(400, "reason: expected a string");
+  if (body.contains("expires") && (!body["expires"].is_number() || body["expires"].get<double>() <= 0))
+    return admin::error(400, "expires: expected a number of seconds greater than 0");
+  Override o{pool, member, body["state"] == "up", body.value("reason", ""), now_seconds(), 0};
+  if (body.contains("expires")) o.expires = o.set_at + body["expires"].get<double>();
+  {
+    std::lock_guard lock(health_mu_);
+    std::int64_t id = policy_ ? policy_->health_id(pool, member) : -1;
+    if (id < 0) return admin::error(404, "no member \"" + member + "\" in pool \"" + pool + "\"");
+    auto previous = overrides_;
+    overrides_[o.key()] = o;
+    try {
+      persist_overrides_locked();
+    } catch (const std::exception& e) {
+      overrides_ = std::move(previous);
+      return admin::error(500, std::string("override not applied: cannot persist it: ") + e.what());
+    }
+    // Applied before the reply: the next query after this returns sees it.
+    health_->set_forced(static_cast<std::uint32_t>(id),
+                        o.up ? policy::HealthTable::Forced::Up : policy::HealthTable::Forced::Down);
+  }
+  metrics_.override_changes.Add({{"action", "set"}}).Increment();
+  log::info("override: " + o.key() + " forced " + (o.up ? "up" : "down") +
+            " (reason: " + (o.reason.empty() ? "none given" : o.reason) + ")");
+  return {200, override_json(o).dump(2) + "\n"};
+}
+
+admin::Response Control::clear_override(const std::string& pool, const std::string& member) {
+  std::string key = pool + "/" + member;
+  {
+    std::lock_guard lock(health_mu_);
+    auto it = overrides_.find(key);
+    if (it == overrides_.end()) return admin::error(404, "no override for " + key);
+    Override removed = it->second;
+    overrides_.erase(it);
+    try {
+      persist_overrides_locked();
+    } catch (const std::exception& e) {
+      overrides_[key] = removed;
+      return admin::error(500, std::string("override kept: cannot persist the change: ") + e.what());
+    }
+    std::int64_t id = policy_ ? policy_->health_id(pool, member) : -1;
+    if (id >= 0) health_->set_forced(static_cast<std::uint32_t>(id), policy::HealthTable::Forced::None);
+  }
+  metrics_.override_changes.Add({{"action", "clear"}}).Increment();
+  log::info("override: " + key + " cleared");
+  return {200, json{{"cleared", key}}.dump() + "\n"};
+}
+
+void Control::expire_overrides() {
+  double now = now_seconds();
+  std::lock_guard lock(health_mu_);
+  bool changed = false;
+  for (auto it = overrides_.begin(); it != overrides_.end();) {
+    if (it->second.expires > 0 && it->second.expires <= now) {
+      std::int64_t id = policy_ ? policy_->health_id(it->second.pool, it->second.member) : -1;
+      if (id >= 0) health_->set_forced(static_cast<std::uint32_t>(id), policy::HealthTable::Forced::None);
+      log::info("override: " + it->first + " expired");
+      it = overrides_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  if (changed) {
+    try {
+      persist_overrides_locked();
+    } catch (const std::exception& e) {
+      log::error(std::string("overrides: ") + e.what());
+    }
+  }
+}
+
+admin::Response Control::status() {
+  auto world = store_->snapshot();
+  json out;
+  out["generation"] = world->generation;
+  out["started"] = started_;
+  out["zones"] = json::array();
+  for (const auto& z : world->zones.zones()) {
+    json files = json::array();
+    for (const auto& f : z->sources())
+      files.push_back({{"path", f.path}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
+    out["zones"].push_back({{"origin", z->origin_text()},
+                            {"serial", z->serial()},
+                            {"records", z->record_count()},
+                            {"files", files}});
+  }
+  std::map<std::string, Override> overrides;
+  {
+    std::lock_guard lock(health_mu_);
+    overrides = overrides_;
+  }
+  out["endpoints"] = json::array();
+  for (const health::EndpointStatus& e : prober_->status()) {
+    json j = {{"name", e.name},
+              {"address", e.address},
+              {"state", e.up ? "up" : "down"},
+              {"since", e.since},
+              {"last_check", e.last_check > 0 ? json(e.last_check) : json(nullptr)},
+              {"probes", e.probes},
+              {"failures", e.failures}};
+    if (e.last_check > 0)
+      j["last_result"] = {{"ok", e.last_result.ok},
+                          {"failure", health::failure_name(e.last_result.failure)},
+                          {"detail", e.last_result.detail},
+                          {"seconds", e.last_result.seconds},
+                          {"http_status", e.last_result.http_status}};
+    auto it = overrides.find(e.name);
+    j["override"] = it == overrides.end() ? json(nullptr) : override_json(it->second);
+    out["endpoints"].push_back(j);
+  }
+  out["overrides"] = json::array();
+  for (const auto& [key, o] : overrides) out["overrides"].push_back(override_json(o));
+  out["records"] = json::array();
+  if (world->policy) {
+    out["failover_budget_seconds"] = static_cast<double>(world->policy->failover_budget_ms) / 1000;
+    static constexpr const char* kKinds[] = {"geo", "nearest", "weighted", "failover", "multivalue"};
+    for (const auto& r : world->policy->records) {
+      out["records"].push_back(
+          {{"name", r.name},
+           {"policy", kKinds[static_cast<int>(r.kind)]},
+           {"ttl", r.ttl},
+           {"min_ttl", r.min_ttl},
+           {"worst_case_failover_seconds",
+            r.worst_failover_ms ? json(static_cast<double>(r.worst_failover_ms) / 1000) : json(nullptr)}});
+    }
+  }
+  return {200, out.dump(2) + "\n"};
+}
+
+admin::Response Control::explain(const std::map<std::string, std::string>& params) {
+  auto get = [&](const char* key) -> const std::string* {
+    auto it = params.find(key);
+    return it == params.end() ? nullptr : &it->second;
+  };
+  if (!get("name")) return admin::error(400, "name: required");
+  ExplainRequest req;
+  req.name = *get("name");
+  if (get("type")) req.type = *get("type");
+  req.client = get("client") ? *get("client") : "127.0.0.1";
+  if (get("ecs")) req.ecs = *get("ecs");
+  try {
+    return {200, app::explain(*store_->snapshot(), req) + "\n"};
+  } catch (const std::invalid_argument& e) {
+    return admin::error(400, e.what());
+  }
+}
+
+Control::ReloadOutcome Control::do_reload() {
+  std::lock_guard lock(reload_mu_);
+  log::info("reload: started");
+  try {
+    config::Config next = config::reload_config(config_);
+    auto world = config::build_world(next, generation_ + 1);
+    if (next.listen.size() != config_.listen.size() ||
+        next.admin.listen.has_value() != config_.admin.listen.has_value())
+      log::warn("reload: listen addresses change only at restart");
+    json changes = diff(*store_->snapshot(), *world);
+    log::set_level(next.log_level);
+    config_ = std::move(next);
+    ++generation_;
+    install(world);
+    metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
+    log::info("reload: done, generation " + std::to_string(generation_) + ": " + describe(*world));
+    return {true, "reloaded", changes};
+  } catch (const std::exception& e) {
+    metrics_.reloads.Add({{"outcome", "refused"}}).Increment();
+    std::string message = std::string("reload refused, still serving generation ") +
+                          std::to_string(generation_) + ": " + e.what();
+    log::error(message);
+    return {false, message, json::array()};
+  }
+}
+
+admin::Response Control::reload() {
+  ReloadOutcome r = do_reload();
+  if (!r.ok) return admin::error(422, r.message);
+  return {200,
+          json{{"result", r.message}, {"generation", generation_}, {"changes", r.changes}}.dump(2) + "\n"};
+}
+
+admin::Response Control::metrics() {
+  return {200, metrics_.scrape(), "text/plain; version=0.0.4; charset=utf-8"};
+}
+
+int Control::run() {
+  net::UdpServer udp(config_.listen, worker_count(config_), *store_, &metrics_.counters());
+  net::TcpServer tcp(config_.listen, {config_.tcp_idle_timeout_ms, config_.tcp_max_connections}, *store_,
+                     &metrics_.counters());
+  if (config_.admin.listen)
+    admin_ = std::make_unique<admin::AdminServer>(*config_.admin.listen, token_, *this);
+  udp.start();
+  tcp.start();
+  prober_->start();
+  for (const auto& a : config_.listen) log::info("listening on " + a.text + " (udp, tcp)");
+  if (config_.admin.listen) log::info("admin API on http://" + config_.admin.listen->text);
+  log::info("ready: " + std::to_string(worker_count(config_)) + " udp workers");
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  loop.data = this;
+  uv_signal_t hup, term, intr;
+  uv_timer_t expiry;
+  for (uv_signal_t* s : {&hup, &term, &intr}) uv_signal_init(&loop, s);
+  uv_timer_init(&loop, &expiry);
+  uv_signal_start(
+      &hup, [](uv_signal_t* s, int) { static_cast<Control*>(s->loop->data)->do_reload(); }, SIGHUP);
+  auto stop = [](uv_signal_t* s, int signum) {
+    log::info(std::string("stopping on ") + (signum == SIGTERM ? "SIGTERM" : "SIGINT"));
+    uv_stop(s->loop);
+  };
+  uv_signal_start(&term, stop, SIGTERM);
+  uv_signal_start(&intr, stop, SIGINT);
+  uv_timer_start(
+      &expiry, [](uv_timer_t* t) { static_cast<Control*>(t->loop->data)->expire_overrides(); }, 1000, 1000);
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  for (uv_signal_t* s : {&hup, &term, &intr}) uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&expiry), nullptr);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  admin_.reset();
+  prober_->stop();
+  udp.stop();
+  tcp.stop();
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace sgdns::app

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// Control: owns the served World and everything that changes it (reloads, health results, operator
+// overrides), and answers the admin API. The query threads never wait for it.
+#pragma once
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "overrides_store.h"
+#include "sgdns/admin/admin_server.h"
+#include "sgdns/config/config.h"
+#include "sgdns/health/prober.h"
+#include "sgdns/metrics/metrics.h"
+#include "sgdns/net/world_store.h"
+
+namespace sgdns::app {
+
+class Control final : public admin::Backend {
+ public:
+  explicit Control(config::Config config);
+  ~Control() override;
+
+  /// Starts transports, prober and admin port; runs the control loop until SIGTERM or SIGINT.
+  int run();
+
+  admin::Response status() override;
+  admin::Response set_override(const std::string& pool, const std::string& member,
+                               const nlohmann::json& body) override;
+  admin::Response clear_override(const std::string& pool, const std::string& member) override;
+  admin::Response explain(const std::map<std::string, std::string>& params) override;
+  admin::Response reload() override;
+  admin::Response metrics() override;
+
+ private:
+  struct ReloadOutcome {
+    bool ok;
+    std::string message;
+    nlohmann::json changes;
+  };
+  ReloadOutcome do_reload();
+  /// Makes `world` current: carries health state and overrides over from the old one, publishes it and
+  /// points the prober at its targets. Caller holds reload_mu_.
+  void install(std::shared_ptr<engine::World> world);
+  void on_probe(const health::Endpoint& endpoint, bool up, bool change, const health::ProbeResult& result);
+  void apply_overrides_locked(engine::World& world);
+  void expire_overrides();
+  void persist_overrides_locked();
+  void update_world_metrics(const engine::World& world);
+
+  config::Config config_;
+  metrics::Metrics metrics_;
+  std::unique_ptr<net::WorldStore> store_;
+  std::unique_ptr<health::Prober> prober_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::string token_;
+
+  std::mutex reload_mu_;  // one reload at a time (SIGHUP and POST /v1/reload)
+  std::uint64_t generation_ = 1;
+
+  /// Guards what health results and overrides write: the table they go to and the name -> id map.
+  std::mutex health_mu_;
+  std::shared_ptr<policy::HealthTable> health_;
+  std::shared_ptr<const policy::Policy> policy_;
+  std::map<std::string, std::uint32_t> target_ids_;
+  std::map<std::string, Override> overrides_;
+  OverridesStore overrides_store_;
+  double started_ = 0;
+};
+
+}  // namespace sgdns::app

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+// Prometheus exposition: control-side metrics from prometheus-cpp, worker counters summed per scrape.
+#include "sgdns/metrics/metrics.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/text_serializer.h>
+
+namespace sgdns::metrics {
+
+/// Turns the workers' plain counters into metric families at scrape time.
+class Metrics::QueryCollectable : public prometheus::Collectable {
+ public:
+  explicit QueryCollectable(CounterSet& counters) : counters_(counters) {}
+
+  void set_names(std::vector<std::string> records, std::vector<std::string> regions,
+                 std::vector<std::string> pools) {
+    std::lock_guard lock(mu_);
+    fold(counters_.drain_answers());
+    names_[0] = std::move(records);
+    names_[1] = std::move(regions);
+    names_[2] = std::move(pools);
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::vector<prometheus::MetricFamily> out;
+    out.push_back(query_family());
+    prometheus::MetricFamily ecs{"sgdns_ecs_queries_total",
+                                 "Queries that carried EDNS Client Subnet",
+                                 prometheus::MetricType::Counter,
+                                 {}};
+    prometheus::ClientMetric m;
+    m.counter.value = static_cast<double>(counters_.ecs());
+    ecs.metric.push_back(m);
+    out.push_back(ecs);
+    std::lock_guard lock(mu_);
+    auto live = const_cast<CounterSet&>(counters_).drain_answers();
+    const_cast<QueryCollectable*>(this)->fold(live);
+    static constexpr const char* kNames[3] = {"sgdns_answers_by_record_total",
+                                              "sgdns_answers_by_region_total", "sgdns_answers_by_pool_total"};
+    static constexpr const char* kLabels[3] = {"record", "region", "pool"};
+    for (int k = 0; k < 3; ++k) {
+      prometheus::MetricFamily f{
+          kNames[k], std::string("Dynamic answers by ") + kLabels[k], prometheus::MetricType::Counter, {}};
+      for (const auto& [name, value] : totals_[k]) {
+        prometheus::ClientMetric c;
+        c.label.push_back({kLabels[k], name});
+        c.counter.value = static_cast<double>(value);
+        f.metric.push_back(c);
+      }
+      out.push_back(f);
+    }
+    return out;
+  }
+
+ private:
+  prometheus::MetricFamily query_family() const {
+    prometheus::MetricFamily f{"sgdns_queries_total",
+                               "DNS queries by transport, query type and response code",
+                               prometheus::MetricType::Counter,
+                               {}};
+    auto sums = counters_.queries();
+    static constexpr const char* kTransport[kTransports] = {"udp", "tcp"};
+    for (std::size_t t = 0; t < kTransports; ++t) {
+      for (std::size_t q = 0; q < kQtypes; ++q) {
+        for (std::size_t r = 0; r < kRcodes; ++r) {
+          std::uint64_t v = sums[(t * kQtypes + q) * kRcodes + r];
+          if (v == 0) continue;
+          prometheus::ClientMetric c;
+          c.label = {{"transport", kTransport[t]}, {"qtype", qtype_label(q)}, {"rcode", rcode_label(r)}};
+          c.counter.value = static_cast<double>(v);
+          f.metric.push_back(c);
+        }
+      }
+    }
+    return f;
+  }
+
+  /// Adds drained per-index counts to the per-name totals (index kMaxIndexed is "other").
+  void fold(const CounterSet::Drained& d) {
+    const std::vector<std::uint64_t>* parts[3] = {&d.records, &d.regions, &d.pools};
+    for (int k = 0; k < 3; ++k) {
+      for (std::size_t i = 0; i < parts[k]->size(); ++i) {
+        std::uint64_t v = (*parts[k])[i];
+        if (v == 0) continue;
+        const std::string& name = i < names_[k].size() ? names_[k][i] : kOther;
+        totals_[k][name] += v;
+      }
+    }
+  }
+
+  inline static const std::string kOther = "other";
+  CounterSet& counters_;
+  mutable std::mutex mu_;
+  std::vector<std::string> names_[3];
+  std::map<std::string, std::uint64_t> totals_[3];
+};
+
+Metrics::Metrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      endpoint_up(prometheus::BuildGauge()
+                      .Name("sgdns_endpoint_up")
+                      .Help("1 when a probed endpoint is up")
+                      .Register(*registry_)),
+      health_flips(prometheus::BuildCounter()
+                       .Name("sgdns_health_flips_total")
+                       .Help("Endpoint state changes")
+                       .Register(*registry_)),
+      probe_failures(prometheus::BuildCounter()
+                         .Name("sgdns_probe_failures_total")
+                         .Help("Failed probes by reason")
+                         .Register(*registry_)),
+      probe_duration(prometheus::BuildHistogram()
+                         .Name("sgdns_probe_duration_seconds")
+                         .Help("Probe latency")
+                         .Register(*registry_)),
+      reloads(prometheus::BuildCounter()
+                  .Name("sgdns_reloads_total")
+                  .Help("Reloads by outcome")
+                  .Register(*registry_)),
+      zone_serial(prometheus::BuildGauge()
+                      .Name("sgdns_zone_serial")
+                      .Help("SOA serial of each served zone")
+                      .Register(*registry_)),
+      config_generation(prometheus::BuildGauge()
+                            .Name("sgdns_config_generation")
+                            .Help("Generation of the served configuration and zones")
+                            .Register(*registry_)
+                            .Add({})),
+      override_changes(prometheus::BuildCounter()
+                           .Name("sgdns_override_changes_total")
+                           .Help("Operator overrides set or cleared")
+                           .Register(*registry_)),
+      queries_(std::make_shared<QueryCollectable>(counters_)) {}
+
+Metrics::~Metrics() = default;
+
+void Metrics::set_names(std::vector<std::string> records, std::vector<std::string> regions,
+                        std::vector<std::string> pools) {
+  queries_->set_names(std::move(records), std::move(regions), std::move(pools));
+}
+
+std::string Metrics::scrape() {
+  auto families = registry_->Collect();
+  auto more = queries_->Collect();
+  families.insert(families.end(), more.begin(), more.end());
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace sgdns::metrics
