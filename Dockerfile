@@ -38,9 +38,10 @@ RUN apt-get update \
 COPY --from=build /out/ /opt/sgdns/
 WORKDIR /opt/sgdns
 USER sgdns
-# 5353: DNS over UDP and TCP; 8053: HTTP (metrics / health).
+# 5353: DNS over UDP and TCP; 8053: the admin API (status, overrides, explain, reload, /metrics).
 EXPOSE 5353/udp 5353/tcp 8053/tcp
 STOPSIGNAL SIGTERM
-# As scripts/run.sh: the shipped zone, NSID = the host (container) name.
+# As scripts/run.sh: the demo configuration (zone, GeoIP data, dynamic records) on all addresses, and the
+# admin API with a token made at first start (read it with `docker exec CONTAINER cat /tmp/admin.token`).
 # `exec` makes sgdns PID 1, so SIGTERM from `docker stop` reaches it.
-ENTRYPOINT ["/bin/sh", "-c", "exec /opt/sgdns/sgdns --zone streamgate.example.=zones/streamgate.example.zone --listen 0.0.0.0:5353 --nsid \"$(cat /proc/sys/kernel/hostname)\" \"$@\"", "sgdns"]
+ENTRYPOINT ["/bin/sh", "-c", "[ -s /tmp/admin.token ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /tmp/admin.token); exec /opt/sgdns/sgdns --config sgdns.json --listen 0.0.0.0:5353 --admin 0.0.0.0:8053 --admin-token-file /tmp/admin.token --state-file /tmp/overrides.json \"$@\"", "sgdns"]

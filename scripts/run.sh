@@ -51,15 +51,20 @@ fi
 nsid="$(hostname 2>/dev/null || uname -n)"
 
 if [[ -f sgdns.json ]]; then
+  # The admin API's write token: made once per checkout, never committed.
+  if [[ ! -s admin.token ]]; then
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > admin.token)
+  fi
   # Flags beside --config override the file (docs/configuration.md), so the
   # loopback --listen below wins over the file's "listen".
   args=(--config sgdns.json "${listen[@]}")
-  echo "sgdns: serving what sgdns.json lists (zones, GeoIP data)"
+  echo "sgdns: serving what sgdns.json lists (zones, GeoIP data, dynamic records)"
+  echo "admin: http://127.0.0.1:8053/v1/status (writes: Authorization: Bearer \$(cat admin.token))"
 else
   args=(--zone streamgate.example.=zones/streamgate.example.zone "${listen[@]}" --nsid "$nsid")
   echo "sgdns: serving streamgate.example. from zones/streamgate.example.zone"
 fi
 echo "sgdns: listening on $where (UDP and TCP)"
-echo "try:   kdig @127.0.0.1 -p $port www.streamgate.example A"
+echo "try:   kdig @127.0.0.1 -p $port www.streamgate.example A +subnet=203.0.113.0/24"
 
 exec "$bin" "${args[@]}" "$@"
