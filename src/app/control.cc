@@ -186,11 +186,8 @@ void Control::on_probe(const health::Endpoint& endpoint, bool up, bool change,
     metrics_.probe_failures
         .Add({{"endpoint", endpoint.name}, {"reason", health::failure_name(result.failure)}})
         .Increment();
-  if (change) {
+  if (change)
     metrics_.health_flips.Add({{"endpoint", endpoint.name}, {"to", up ? "up" : "down"}}).Increment();
-    log::info("health: " + endpoint.name + " is " + (up ? "up" : "down") + " (" +
-              (result.ok ? std::string("ok") : result.detail) + ")");
-  }
 }
 
 void Control::apply_overrides_locked(engine::World& world) {

@@ -5,6 +5,12 @@
 // No thread per check: thousands of endpoints share one loop. A failed probe is re-checked after
 // `recheck_ms`; a probe still unanswered after half its timeout starts the next one at once ("suspect"),
 // so a hung backend reaches `fall` failures about one timeout after the first probe that hung.
+//
+// Exact schedule per endpoint: the first probe at a random point of [0, interval); after each result the
+// next one interval + random(0..jitter) later, or recheck_ms later after a failure that leaves the
+// endpoint up (a fall streak is building). The suspect rule applies while the endpoint is up (a hanging
+// probe cannot bring a down one up); at most 2 probes per endpoint are in flight, and results are
+// applied in completion order.
 #pragma once
 #include <cstdint>
 #include <functional>
