@@ -29,7 +29,7 @@ SGDNS_TEST_DEPS=(
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
   clang libclang-rt-14-dev clang-format
   mmdb-bin libmaxmind-db-writer-perl
-  knot-dnssecutils
+  knot-dnssecutils prometheus
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's

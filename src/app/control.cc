@@ -93,15 +93,41 @@ json diff(const engine::World& before, const engine::World& after) {
   for (const auto& [origin, serial] : old_zones) {
     if (!new_zones.count(origin)) changes.push_back("zone " + origin + " removed");
   }
-  std::set<std::string> old_records, new_records;
-  if (before.policy)
-    for (const auto& r : before.policy->records) old_records.insert(r.name);
-  if (after.policy)
-    for (const auto& r : after.policy->records) new_records.insert(r.name);
-  for (const auto& r : new_records)
-    if (!old_records.count(r)) changes.push_back("record " + r + " added");
-  for (const auto& r : old_records)
-    if (!new_records.count(r)) changes.push_back("record " + r + " removed");
+  auto records = [](const engine::World& w) {
+    std::map<std::string, std::string> out;  // name -> what it answers with, to spot changed records
+    if (!w.policy) return out;
+    for (const auto& r : w.policy->records) {
+      std::string print = std::to_string(static_cast<int>(r.kind)) + "/" + std::to_string(r.ttl) + "/" +
+                          std::to_string(r.min_ttl) + "/" + std::to_string(r.max_answers) +
+                          (r.fail_open ? "/o" : "/c");
+      for (std::size_t i = 0; i < r.pools.size(); ++i) {
+        const policy::Pool& p = w.policy->pools[static_cast<std::size_t>(r.pools[i])];
+        print += "|" + p.name + "*" + std::to_string(r.pool_weights[i]);
+        if (p.is_cname()) print += ":" + dns::name_to_text(p.cname.data());
+        for (const auto& m : p.members) print += "," + m.address + "*" + std::to_string(m.weight);
+        if (p.check >= 0) {
+          const health::CheckSpec& c = w.policy->checks[static_cast<std::size_t>(p.check)];
+          print += "#" + w.policy->check_names[static_cast<std::size_t>(p.check)] +
+                   std::to_string(c.interval_ms) + "/" + std::to_string(c.timeout_ms) + "/" +
+                   std::to_string(c.fall) + "/" + std::to_string(c.rise) + "/" + std::to_string(c.port) +
+                   c.path;
+        }
+      }
+      out[r.name] = print;
+    }
+    return out;
+  };
+  auto old_records = records(before), new_records = records(after);
+  for (const auto& [name, print] : new_records) {
+    auto it = old_records.find(name);
+    if (it == old_records.end())
+      changes.push_back("record " + name + " added");
+    else if (it->second != print)
+      changes.push_back("record " + name + " changed (policy, pools, members or checks)");
+  }
+  for (const auto& [name, print] : old_records) {
+    if (!new_records.count(name)) changes.push_back("record " + name + " removed");
+  }
   return changes;
 }
 
@@ -158,6 +184,26 @@ void Control::install(std::shared_ptr<engine::World> world) {
 
 void Control::update_world_metrics(const engine::World& world) {
   metrics_.config_generation.Set(static_cast<double>(world.generation));
+  // Every series exists from the start at its current value, so rate() and increase() see the first event.
+  metrics_.reloads.Add({{"outcome", "ok"}});
+  metrics_.reloads.Add({{"outcome", "refused"}});
+  if (world.policy) {
+    for (const policy::ProbeTarget& t : world.policy->targets) {
+      metrics_.endpoint_up.Add({{"endpoint", t.name}}).Set(world.health->probed_up(t.health_id) ? 1 : 0);
+      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "up"}});
+      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "down"}});
+    }
+  }
+  // Every series exists from the start at its current value, so rate() and increase() see the first event.
+  metrics_.reloads.Add({{"outcome", "ok"}});
+  metrics_.reloads.Add({{"outcome", "refused"}});
+  if (world.policy) {
+    for (const policy::ProbeTarget& t : world.policy->targets) {
+      metrics_.endpoint_up.Add({{"endpoint", t.name}}).Set(world.health->probed_up(t.health_id) ? 1 : 0);
+      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "up"}});
+      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "down"}});
+    }
+  }
   for (const auto& z : world.zones.zones())
     metrics_.zone_serial.Add({{"zone", z->origin_text()}}).Set(z->serial());
   std::vector<std::string> records, regions, pools;

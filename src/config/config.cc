@@ -66,7 +66,7 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
       world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
     }
   } catch (const policy::PolicyError& e) {
-    throw ConfigError(e.what());
+    throw ConfigError(config.config_file.empty() ? e.what() : config.config_file + ": " + e.what());
   } catch (const geo::GeoError& e) {
     throw ConfigError(std::string("geoip: ") + e.what());
   }

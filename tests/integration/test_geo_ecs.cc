@@ -4,8 +4,10 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "test_helpers.h"
@@ -202,4 +204,30 @@ TEST_CASE("unbound with subnetcache in front gives clients of two networks their
   // Asked again, each client gets its own cached answer, not the other network's.
   CHECK(first_address(ask(eu, recursive("www.geo.test"))) == "192.0.2.201");
   CHECK(first_address(ask(ap, recursive("www.geo.test"))) == "203.0.113.201");
+}
+
+TEST_CASE("sgdns explain reports the network, region, rule, pools, answer and scope", "[integration][geo]") {
+  TempDir dir;
+  std::string cfg = geo_config(dir);
+  auto run = [&](const std::string& args) {
+    return run_command(sgdns_binary() + " explain --config " + cfg + " " + args + " 2>&1");
+  };
+  auto out = run("--client 127.0.0.1 --ecs 192.0.2.0/24 www.geo.test A");
+  REQUIRE(out.exit_code == 0);
+  auto j = nlohmann::json::parse(out.output);
+  CHECK(j["region"]["region"] == "eu-west");
+  CHECK(j["region"]["rule"] == "continent");
+  CHECK(j["ecs_scope"] == 24);
+  CHECK(j["network"]["location"]["country"] == "DE");
+  CHECK(j["reply"]["answer"][0].get<std::string>().find("192.0.2.201") != std::string::npos);
+  CHECK(j["pools"][0]["pool"] == "edge-eu");
+  auto cidr = nlohmann::json::parse(run("--client 127.0.7.9 www.geo.test A").output);
+  CHECK(cidr["region"]["rule"] == "cidr");
+  CHECK(cidr["region"]["region"] == "us-west");
+  auto nowhere = nlohmann::json::parse(run("--client 127.0.0.1 www.geo.test A").output);
+  CHECK(nowhere["region"]["rule"] == "default");
+  auto bad = run("--client 127.0.0.1 --ecs 192.0.2.1/33 www.geo.test A");
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.output.find("ecs:") != std::string::npos);
+  CHECK(std::count(bad.output.begin(), bad.output.end(), '\n') == 1);
 }
