@@ -33,21 +33,21 @@ std::string text(const Bytes& name) {
   return dns::name_to_text(name.data());
 }
 
-/// RFC 4034 section 6.1 canonical order: compare label by label from the rightmost.
+/// RFC 4034 section 6.1 canonical order: compare label by label from the rightmost. Label offsets go on
+/// the stack: this runs O(n log n) times for a zone of n names, so it must not allocate.
 bool canonical_less(const Bytes& a, const Bytes& b) {
-  auto labels = [](const Bytes& n) {
-    std::vector<std::pair<const std::uint8_t*, std::uint8_t>> out;
-    for (std::size_t i = 0; n[i] != 0; i += 1 + n[i]) out.emplace_back(n.data() + i + 1, n[i]);
-    return out;
-  };
-  auto la = labels(a), lb = labels(b);
-  auto ia = la.rbegin(), ib = lb.rbegin();
-  for (; ia != la.rend() && ib != lb.rend(); ++ia, ++ib) {
-    int c = std::memcmp(ia->first, ib->first, std::min(ia->second, ib->second));
+  std::uint8_t la[128], lb[128];
+  std::size_t na = 0, nb = 0;
+  for (std::size_t i = 0; a[i] != 0; i += 1u + a[i]) la[na++] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; b[i] != 0; i += 1u + b[i]) lb[nb++] = static_cast<std::uint8_t>(i);
+  while (na > 0 && nb > 0) {
+    const std::uint8_t* pa = a.data() + la[--na];
+    const std::uint8_t* pb = b.data() + lb[--nb];
+    int c = std::memcmp(pa + 1, pb + 1, std::min(pa[0], pb[0]));
     if (c != 0) return c < 0;
-    if (ia->second != ib->second) return ia->second < ib->second;
+    if (pa[0] != pb[0]) return pa[0] < pb[0];
   }
-  return la.size() < lb.size();
+  return na < nb;
 }
 
 struct CanonicalLess {
