@@ -72,10 +72,14 @@ class GeoServer {
   // Starts sgdns (`--config FILE`) with the files as they are now; does not wait.
   void start();
   // The SOA of geo.test. answers.
-  bool wait_ready(Millis timeout = Millis(10000)) { return server_->wait_ready(kGeoZone, "127.0.0.1", timeout); }
+  bool wait_ready(Millis timeout = Millis(10000)) {
+    return server_->wait_ready(kGeoZone, "127.0.0.1", timeout);
+  }
 
   void write_config(const GeoSetup& setup) const;
-  Endpoint endpoint(const std::string& bind = "") const { return Endpoint("127.0.0.1", server_->port(), bind); }
+  Endpoint endpoint(const std::string& bind = "") const {
+    return Endpoint("127.0.0.1", server_->port(), bind);
+  }
   uint16_t port() const { return server_->port(); }
   ServerProcess& server() { return *server_; }
   std::string log() const { return server_ ? server_->stderr_text() : ""; }
