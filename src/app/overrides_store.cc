@@ -73,8 +73,9 @@ void OverridesStore::save(const std::map<std::string, Override>& overrides) cons
   if (::rename(tmp.c_str(), path_.c_str()) != 0)
     throw std::runtime_error(path_ + ": rename: " + std::strerror(errno));
   // The rename itself is durable only once the directory entry is on disk.
-  std::string dir = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/'));
-  if (dir.empty()) dir = "/";
+  std::size_t slash = path_.rfind('/');
+  // The folder holding the file: ".", "/" for a file at the root, else everything before the last slash.
+  std::string dir = slash == std::string::npos ? std::string(".") : path_.substr(0, slash == 0 ? 1 : slash);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
