@@ -420,3 +420,32 @@ TEST_CASE("/metrics passes promtool check metrics and names the health metrics",
   CHECK_FALSE(check.timed_out);
   CHECK(check.exit_code == 0);
 }
+
+TEST_CASE("sgdns ctl drives the admin API: status, override set and clear, explain, reload",
+          "[integration][admin]") {
+  AdminBed bed;
+  TempDir dir;
+  std::string token_file = dir.write("token", bed.admin().token() + "\n");
+  std::string ctl = sgdns_binary() + " ctl --admin 127.0.0.1:" + std::to_string(bed.admin().port());
+  auto status = run_command(ctl + " status");
+  REQUIRE(status.exit_code == 0);
+  CHECK(json::parse(status.output)["endpoints"].size() == 3);
+  auto set = run_command(ctl + " --token-file " + token_file +
+                         " override set edge 127.0.0.3 down --reason ctl-test");
+  INFO(set.output);
+  REQUIRE(set.exit_code == 0);
+  bed.require_answer({"127.0.0.2", "127.0.0.4"}, Millis(100));             // applied before ctl returned
+  auto denied = run_command(ctl + " override clear edge 127.0.0.3 2>&1");  // no token
+  CHECK(denied.exit_code == 1);
+  CHECK(denied.output.find("Bearer") != std::string::npos);
+  auto clear = run_command(ctl + " --token-file " + token_file + " override clear edge 127.0.0.3");
+  CHECK(clear.exit_code == 0);
+  bed.require_answer(kAll, Millis(100));
+  auto explain = run_command(ctl + " explain www.fo.test A --client 127.0.0.1");
+  REQUIRE(explain.exit_code == 0);
+  CHECK(json::parse(explain.output)["record"]["name"] == "www.fo.test.");
+  auto reload = run_command(ctl + " --token-file " + token_file + " reload");
+  CHECK(reload.exit_code == 0);
+  CHECK(json::parse(reload.output)["result"] == "reloaded");
+  CHECK(run_command(ctl + " frobnicate 2>&1").exit_code == 2);
+}
