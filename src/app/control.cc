@@ -194,16 +194,6 @@ void Control::update_world_metrics(const engine::World& world) {
       metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "down"}});
     }
   }
-  // Every series exists from the start at its current value, so rate() and increase() see the first event.
-  metrics_.reloads.Add({{"outcome", "ok"}});
-  metrics_.reloads.Add({{"outcome", "refused"}});
-  if (world.policy) {
-    for (const policy::ProbeTarget& t : world.policy->targets) {
-      metrics_.endpoint_up.Add({{"endpoint", t.name}}).Set(world.health->probed_up(t.health_id) ? 1 : 0);
-      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "up"}});
-      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "down"}});
-    }
-  }
   for (const auto& z : world.zones.zones())
     metrics_.zone_serial.Add({{"zone", z->origin_text()}}).Set(z->serial());
   std::vector<std::string> records, regions, pools;

@@ -27,17 +27,11 @@ namespace {
 using json = nlohmann::ordered_json;
 
 sockaddr_storage parse_address(const std::string& text) {
-  sockaddr_storage out{};
-  auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
-  auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
-  if (inet_pton(AF_INET, text.c_str(), &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-  } else if (inet_pton(AF_INET6, text.c_str(), &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-  } else {
-    throw std::invalid_argument("client: \"" + text + "\" is not an IP address");
+  try {
+    return config::parse_ip_address(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("client: ") + e.what());
   }
-  return out;
 }
 
 void put16(std::vector<std::uint8_t>& v, unsigned x) {

@@ -57,6 +57,21 @@ SocketAddress parse_socket_address(std::string_view text) {
   return out;
 }
 
+sockaddr_storage parse_ip_address(std::string_view text) {
+  sockaddr_storage out{};
+  std::string host(text);
+  auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+  if (inet_pton(AF_INET, host.c_str(), &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+  } else if (inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+  } else {
+    throw std::invalid_argument("\"" + host + "\" is not an IP address");
+  }
+  return out;
+}
+
 engine::Prefix parse_prefix(std::string_view text) {
   engine::Prefix p;
   auto slash = text.find('/');

@@ -49,17 +49,7 @@ struct QuerySpec {
 
 /// Parses an address into a socket address; "127.0.0.1" is the default client.
 sockaddr_storage socket_address(const std::string& text) {
-  sockaddr_storage out{};
-  auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
-  auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
-  if (inet_pton(AF_INET, text.c_str(), &in4->sin_addr) == 1) {
-    in4->sin_family = AF_INET;
-  } else if (inet_pton(AF_INET6, text.c_str(), &in6->sin6_addr) == 1) {
-    in6->sin6_family = AF_INET6;
-  } else {
-    throw std::runtime_error("bad address " + text);
-  }
-  return out;
+  return config::parse_ip_address(text);
 }
 
 /// The RFC 7871 option for ADDRESS/LENGTH: family, source prefix, scope 0, the significant bytes.

@@ -20,6 +20,8 @@ struct SocketAddress {
 
 /// Throws std::invalid_argument with a reason when `text` is not ADDR:PORT or [ADDR6]:PORT.
 [[nodiscard]] SocketAddress parse_socket_address(std::string_view text);
+/// An IPv4 or IPv6 address literal as a socket address (port 0); throws std::invalid_argument.
+[[nodiscard]] sockaddr_storage parse_ip_address(std::string_view text);
 /// Throws std::invalid_argument when `text` is not ADDR or ADDR/LEN; host bits must be zero.
 [[nodiscard]] engine::Prefix parse_prefix(std::string_view text);
 /// "10s", "700ms", "2m", "1h" or a bare number of seconds; throws std::invalid_argument.
