@@ -243,24 +243,12 @@ bool Writer::put_rdata(std::uint16_t type, const std::uint8_t* rdata, std::uint1
 bool Writer::put_rr(const std::uint8_t* owner, std::uint16_t type, std::uint16_t rclass, std::uint32_t ttl,
                     const std::uint8_t* rdata, std::uint16_t rdlen) noexcept {
   const Mark before = mark();
-  if (!put_name(owner) || !room(kRrFixedSize)) {
-    rollback(before);
-    return false;
-  }
-  store_u16(buf_ + pos_, type);
-  store_u16(buf_ + pos_ + 2, rclass);
-  store_u16(buf_ + pos_ + 4, static_cast<std::uint16_t>(ttl >> 16));
-  store_u16(buf_ + pos_ + 6, static_cast<std::uint16_t>(ttl));
-  const std::size_t rdlen_at = pos_ + 8;
-  pos_ += kRrFixedSize;
-  const std::size_t rdata_start = pos_;
-  if (!put_rdata(type, rdata, rdlen)) {
+  if (!open_rr(owner, type, rclass, ttl) || !put_rdata(type, rdata, rdlen)) {
     rollback(before);
     return false;
   }
   // Compression can only shrink the RDATA, so the written length always fits in 16 bits.
-  store_u16(buf_ + rdlen_at, static_cast<std::uint16_t>(pos_ - rdata_start));
-  ++counts_[static_cast<int>(section_)];
+  close_rr();
   return true;
 }
 
