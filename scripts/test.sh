@@ -2,7 +2,7 @@
 # Build sgdns and pass every test. Installs the Debian packages it needs first.
 #
 # Steps (each reported on its own summary line at the end):
-#   format        clang-format --dry-run -Werror over src/ include/ tests/
+#   format        clang-format --dry-run -Werror over src/ include/ tests/ bench/
 #   zones         kzonecheck over zones/*.zone
 #   build         build/       RelWithDebInfo, tests on
 #   ctest         every label (unit golden integration differential load)
@@ -79,7 +79,7 @@ skip_step() {
 
 format_check() {
   local files=()
-  mapfile -d '' -t files < <(find src include tests \
+  mapfile -d '' -t files < <(find src include tests bench \
     \( -path '*/third_party' -o -path '*/third-party' -o -path '*/vendor' -o -path '*/external' \
        -o -path 'tests/fuzz/corpus*' \) -prune -o \
     -type f \( -name '*.cc' -o -name '*.h' \) -print0 2>/dev/null | sort -z)

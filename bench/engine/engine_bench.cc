@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+// engine_bench: the cost of engine::answer() alone (parse -> lookup -> write), no sockets.
+//
+// Usage: sgdns-engine-bench ZONE ORIGIN QUERIES [N]
+//   QUERIES is a dnsperf query file ("name TYPE" per line). The queries are built once (no EDNS, as
+//   bench/run's dnsperf sends them), then answered N times in order (default 1,000,000). Prints
+//   nanoseconds per query. Under `valgrind --tool=callgrind` the instruction count per query is the
+//   figure that does not depend on how busy the machine is (bench/README.md).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <netinet/in.h>
+
+#include "sgdns/dns/name.h"
+#include "sgdns/dns/types.h"
+#include "sgdns/engine/engine.h"
+#include "sgdns/zone/zone.h"
+
+using namespace sgdns;
+
+namespace {
+
+std::uint16_t type_code(const std::string& t) {
+  static const std::pair<const char*, std::uint16_t> kTypes[] = {
+      {"A", 1},   {"NS", 2},   {"CNAME", 5}, {"SOA", 6},  {"PTR", 12},
+      {"MX", 15}, {"TXT", 16}, {"AAAA", 28}, {"SRV", 33}, {"ANY", 255}};
+  for (const auto& [name, code] : kTypes) {
+    if (t == name) return code;
+  }
+  return static_cast<std::uint16_t>(std::atoi(t.c_str() + (t.rfind("TYPE", 0) == 0 ? 4 : 0)));
+}
+
+std::vector<std::uint8_t> make_query(const std::string& name, std::uint16_t type, std::uint16_t id) {
+  std::vector<std::uint8_t> v = {
+      static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id), 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  std::string fqdn = name.empty() || name.back() != '.' ? name + "." : name;
+  auto wire = dns::name_from_text(fqdn);
+  v.insert(v.end(), wire.begin(), wire.end());
+  v.insert(v.end(), {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0, 1});
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s ZONE ORIGIN QUERIES [N]\n", argv[0]);
+    return 2;
+  }
+  const long n = argc > 4 ? std::atol(argv[4]) : 1'000'000;
+  engine::World world;
+  world.zones.add(zone::Zone::load(argv[2], argv[1]));
+  std::ifstream in(argv[3]);
+  std::vector<std::vector<std::uint8_t>> queries;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string name, type;
+    if (!(fields >> name >> type)) continue;
+    queries.push_back(make_query(name, type_code(type), static_cast<std::uint16_t>(queries.size())));
+  }
+  if (queries.empty()) {
+    std::fprintf(stderr, "%s: no queries in %s\n", argv[0], argv[3]);
+    return 1;
+  }
+  engine::Scratch scratch;
+  std::vector<std::uint8_t> out(4096);
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Udp};
+  std::size_t bytes = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < n; ++i) {
+    bytes +=
+        engine::answer(world, queries[static_cast<std::size_t>(i) % queries.size()], client, scratch, out)
+            .size;
+  }
+  const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
+  std::printf("%ld queries, %.1f ns/query, %.1f reply bytes/query\n", n,
+              took.count() / static_cast<double>(n), static_cast<double>(bytes) / static_cast<double>(n));
+  return 0;
+}
