@@ -13,13 +13,9 @@ namespace {
 
 // A compression pointer holds a 14-bit offset, so labels at or past this offset cannot be targets.
 constexpr std::size_t kMaxPointerTarget = 0x4000;
-constexpr std::size_t kMaxLabels = 128;    // 255 bytes allow at most 127 one-byte labels plus the root
+constexpr std::size_t kMaxLabels = Writer::kMaxLabels;
 constexpr std::size_t kRrFixedSize = 10;   // type, class, TTL, RDLENGTH after the owner
 constexpr std::size_t kSoaFixedSize = 20;  // serial, refresh, retry, expire, minimum
-
-constexpr std::uint8_t ascii_lower(std::uint8_t c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<std::uint8_t>(c + ('a' - 'A')) : c;
-}
 
 void store_u16(std::uint8_t* p, std::uint16_t v) noexcept {
   p[0] = static_cast<std::uint8_t>(v >> 8);
@@ -55,6 +51,15 @@ std::size_t bounded_name_length(const std::uint8_t* p, const std::uint8_t* end) 
   return 0;
 }
 
+/// A cheap fingerprint of a name: its wire length, its first label's length and that label's first and last
+/// letters, case-folded. Equal names always have equal keys, so only targets whose key matches need the
+/// byte-by-byte comparison; in a typical answer that is the one target that matches.
+std::uint32_t name_key(std::size_t len, std::uint8_t first_len, std::uint8_t first,
+                       std::uint8_t last) noexcept {
+  return static_cast<std::uint32_t>(len) | (std::uint32_t{first_len} << 8) |
+         (std::uint32_t{ascii_lower(first)} << 16) | (std::uint32_t{ascii_lower(last)} << 24);
+}
+
 }  // namespace
 
 Writer::Writer(std::uint8_t* buf, std::size_t capacity) noexcept
@@ -66,7 +71,8 @@ void Writer::set_limit(std::size_t limit) noexcept {
 
 void Writer::begin(std::uint16_t id, std::uint16_t flags) noexcept {
   counts_ = {};
-  ncomp_ = 0;
+  ncomp_ = keyed_ = 0;
+  question_end_ = 0;
   section_ = Section::Question;
   rdlen_pos_ = 0;
   if (cap_ < kHeaderSize) {
@@ -98,11 +104,8 @@ bool Writer::put_question(const std::uint8_t* qname, std::uint16_t qtype, std::u
   if (!room(len + 4)) return false;
   // Written verbatim rather than compressed so the client sees exactly the letter case it sent.
   std::memcpy(buf_ + pos_, qname, len);
-  for (std::size_t i = 0; i < nlabels; ++i) {
-    const std::size_t at = pos_ + starts[i];
-    if (at < kMaxPointerTarget && ncomp_ < kMaxCompressionTargets)
-      comp_[ncomp_++] = static_cast<std::uint16_t>(at);
-  }
+  if (pos_ == kHeaderSize && nlabels != 0) question_end_ = pos_ + len;
+  add_targets(starts, nlabels, len);
   pos_ += len;
   store_u16(buf_ + pos_, qtype);
   store_u16(buf_ + pos_ + 2, qclass);
@@ -128,8 +131,12 @@ bool Writer::suffix_matches(const std::uint8_t* suffix, std::size_t target) cons
     if (len != *suffix) return false;
     if (len == 0) return true;
     if (p + 1 + len > pos_) return false;
-    for (std::size_t i = 1; i <= len; ++i) {
-      if (ascii_lower(buf_[p + i]) != ascii_lower(suffix[i])) return false;
+    // Zone data is usually lowercase already: an exact comparison settles most labels in one call.
+    const std::uint8_t* written = buf_ + p + 1;
+    if (std::memcmp(written, suffix + 1, len) != 0) {
+      for (std::size_t i = 0; i < len; ++i) {
+        if (ascii_lower(written[i]) != ascii_lower(suffix[1 + i])) return false;
+      }
     }
     p += 1 + len;
     suffix += 1 + len;
@@ -137,20 +144,51 @@ bool Writer::suffix_matches(const std::uint8_t* suffix, std::size_t target) cons
   return false;
 }
 
+void Writer::add_targets(const std::array<std::uint8_t, kMaxLabels>& starts, std::size_t nlabels,
+                         std::size_t len) noexcept {
+  for (std::size_t i = 0; i < nlabels; ++i) {
+    const std::size_t at = pos_ + starts[i];
+    if (at >= kMaxPointerTarget || ncomp_ == kMaxCompressionTargets) return;
+    comp_[ncomp_] = static_cast<std::uint16_t>(at);
+    comp_len_[ncomp_++] = static_cast<std::uint8_t>(len - starts[i]);
+  }
+}
+
+void Writer::key_targets() noexcept {
+  // Every target starts a label written out in full, so its first label is in the buffer.
+  for (; keyed_ < ncomp_; ++keyed_) {
+    const std::uint8_t* label = buf_ + comp_[keyed_];
+    comp_key_[keyed_] = name_key(comp_len_[keyed_], label[0], label[1], label[label[0]]);
+  }
+}
+
+bool Writer::put_pointer(std::size_t target) noexcept {
+  if (!room(2)) return false;
+  store_u16(buf_ + pos_, static_cast<std::uint16_t>(0xC000 | target));
+  pos_ += 2;
+  return true;
+}
+
 bool Writer::put_name(const std::uint8_t* name) noexcept {
   std::array<std::uint8_t, kMaxLabels> starts;
   std::size_t nlabels = 0;
   std::size_t len = 0;
   if (!split_labels(name, starts, nlabels, len)) return false;
+  // The owner of most answers is the question name, byte for byte: one comparison instead of a search.
+  if (len == question_end_ - kHeaderSize && std::memcmp(name, buf_ + kHeaderSize, len) == 0)
+    return put_pointer(kHeaderSize);
 
   // Longest suffix first: the earliest match saves the most bytes.
   std::size_t literal = len;  // bytes copied from `name` (everything when nothing matches)
   std::size_t literal_labels = nlabels;
   std::size_t pointer_target = 0;
   bool found = false;
+  key_targets();
   for (std::size_t i = 0; i < nlabels && !found; ++i) {
+    const std::uint8_t* suffix = name + starts[i];
+    const std::uint32_t key = name_key(len - starts[i], suffix[0], suffix[1], suffix[suffix[0]]);
     for (std::size_t j = 0; j < ncomp_; ++j) {
-      if (suffix_matches(name + starts[i], comp_[j])) {
+      if (comp_key_[j] == key && suffix_matches(name + starts[i], comp_[j])) {
         literal = starts[i];
         literal_labels = i;
         pointer_target = comp_[j];
@@ -163,17 +201,9 @@ bool Writer::put_name(const std::uint8_t* name) noexcept {
   const std::size_t need = literal + (found ? 2 : 0);
   if (!room(need)) return false;
   std::memcpy(buf_ + pos_, name, literal);
-  for (std::size_t i = 0; i < literal_labels; ++i) {
-    const std::size_t at = pos_ + starts[i];
-    if (at < kMaxPointerTarget && ncomp_ < kMaxCompressionTargets)
-      comp_[ncomp_++] = static_cast<std::uint16_t>(at);
-  }
+  add_targets(starts, literal_labels, len);
   pos_ += literal;
-  if (found) {
-    store_u16(buf_ + pos_, static_cast<std::uint16_t>(0xC000 | pointer_target));
-    pos_ += 2;
-  }
-  return true;
+  return !found || put_pointer(pointer_target);
 }
 
 bool Writer::put_name_uncompressed(const std::uint8_t* name) noexcept {
@@ -279,8 +309,10 @@ void Writer::close_rr() noexcept {
 
 void Writer::rollback(const Mark& m) noexcept {
   pos_ = m.pos;
+  if (pos_ < question_end_) question_end_ = 0;
   counts_ = m.counts;
   ncomp_ = m.ncomp;
+  keyed_ = std::min(keyed_, ncomp_);
   section_ = m.section;
   if (rdlen_pos_ + 2 > pos_) rdlen_pos_ = 0;  // the open RR was rolled back with everything after the mark
 }

@@ -95,7 +95,7 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
   if (q.qtype == rrtype::kOPT) return {Outcome::FormErr, rcode::kFormErr, false, false};
   if (dns::is_meta_qtype(q.qtype) && q.qtype != rrtype::kANY)
     return {Outcome::NotImp, rcode::kNotImp, false, false};
-  const zone::Zone* zone = world.zones.find_zone(q.lqname);
+  const zone::Zone* zone = world.zones.find_zone(q.lqname, q.qname_len);
   if (!zone) return {Outcome::Refused, rcode::kRefused, false, false};
   Outcome outcome = resolve(world, *zone, client, s);
   bool fits = encode_plan(s.plan, w);

@@ -23,8 +23,8 @@ struct Located {
   const Node* cut = nullptr;   // set for a referral
 };
 
-Located locate(const Zone& zone, const std::uint8_t* lname, std::uint16_t qtype) noexcept {
-  const Node* node = zone.find(lname, dns::name_length(lname));
+Located locate(const Zone& zone, const std::uint8_t* lname, std::size_t len, std::uint16_t qtype) noexcept {
+  const Node* node = zone.find(lname, len);
   if (node) {
     if (node->cut < 0) return {node, nullptr};
     const Node& cut = zone.node(node->cut);
@@ -33,8 +33,11 @@ Located locate(const Zone& zone, const std::uint8_t* lname, std::uint16_t qtype)
     return {nullptr, &cut};
   }
   // The closest encloser exists: every name in a served zone has the apex as an ancestor.
-  const std::uint8_t* p = dns::parent_name(lname);
-  while (!(node = zone.find(p, dns::name_length(p)))) p = dns::parent_name(p);
+  const std::uint8_t* p = lname;
+  do {
+    len -= 1u + p[0];
+    p = dns::parent_name(p);
+  } while (!(node = zone.find(p, len)));
   if (node->cut >= 0) return {nullptr, &zone.node(node->cut)};
   if (node->wildcard >= 0) return {&zone.node(node->wildcard), nullptr};
   return {};
@@ -127,7 +130,7 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
   const std::uint8_t* owner = s.query.qname;
 
   for (std::size_t depth = 0;; ++depth) {
-    Located found = locate(zone, lname, qtype);
+    Located found = locate(zone, lname, depth == 0 ? s.query.qname_len : dns::name_length(lname), qtype);
     if (found.cut) {
       // A referral; after a CNAME the answer so far is still ours, so AA stays (RFC 1034 4.3.2 step 3b).
       plan.authoritative = depth > 0;

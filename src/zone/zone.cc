@@ -2,6 +2,8 @@
 // Zone lookups on the compiled form: exact node match and RRset by type.
 #include "sgdns/zone/zone.h"
 
+#include <cstring>
+
 #include "sgdns/dns/name.h"
 
 namespace sgdns::zone {
@@ -11,8 +13,11 @@ std::string Zone::origin_text() const {
 }
 
 const Node* Zone::find(const std::uint8_t* lname, std::size_t len) const noexcept {
-  auto it = index_.find(std::string_view(reinterpret_cast<const char*>(lname), len));
-  return it == index_.end() ? nullptr : &nodes_[static_cast<std::size_t>(it->second)];
+  const std::int32_t found = index_.find(name_hash(lname, len), [&](std::int32_t i) {
+    const Node& n = nodes_[static_cast<std::size_t>(i)];
+    return n.name_len == len && std::memcmp(names_.data() + n.name_offset, lname, len) == 0;
+  });
+  return found < 0 ? nullptr : &nodes_[static_cast<std::size_t>(found)];
 }
 
 const RRset* Zone::find_rrset(const Node& n, std::uint16_t type) const noexcept {

@@ -218,11 +218,11 @@ class ZoneBuilder {
       for (const auto& [type, recs] : it->second) add_rrset(zone, type, recs);
       node.rrset_count = static_cast<std::uint16_t>(zone.rrsets_.size() - node.rrset_begin);
     }
+    zone.index_.reset(zone.nodes_.size());
     for (std::size_t i = 0; i < zone.nodes_.size(); ++i) {
       const Node& n = zone.nodes_[i];
-      zone.index_.emplace(
-          std::string_view(reinterpret_cast<const char*>(zone.names_.data() + n.name_offset), n.name_len),
-          static_cast<std::int32_t>(i));
+      zone.index_.insert(name_hash(zone.names_.data() + n.name_offset, n.name_len),
+                         static_cast<std::int32_t>(i));
     }
   }
 

@@ -2,6 +2,7 @@
 // ZoneSet: longest-match zone selection over the served zones.
 #include "sgdns/zone/zone_set.h"
 
+#include <cstring>
 #include <stdexcept>
 
 #include "sgdns/dns/name.h"
@@ -14,6 +15,7 @@ void ZoneSet::add(std::shared_ptr<const Zone> zone) {
   if (by_origin_.count(key))
     throw std::invalid_argument("zone " + zone->origin_text() + " is configured twice");
   by_origin_.emplace(key, zone.get());
+  origin_lengths_.set(key.size());
   zones_.push_back(std::move(zone));
 }
 
@@ -23,10 +25,23 @@ const Zone* ZoneSet::exact(const std::uint8_t* lname) const noexcept {
 }
 
 const Zone* ZoneSet::find_zone(const std::uint8_t* lname) const noexcept {
+  return find_zone(lname, dns::name_length(lname));
+}
+
+const Zone* ZoneSet::find_zone(const std::uint8_t* lname, std::size_t len) const noexcept {
   // Walking up from the full name finds the deepest (longest) origin first, so a child zone served
   // beside its parent wins for names below it.
   for (const std::uint8_t* p = lname; p; p = dns::parent_name(p)) {
-    if (const Zone* z = exact(p)) return z;
+    const auto suffix_len = len - static_cast<std::size_t>(p - lname);
+    if (!origin_lengths_.test(suffix_len)) continue;
+    if (zones_.size() == 1) {
+      // The common deployment: one zone, compared directly instead of hashed.
+      const Zone& z = *zones_.front();
+      if (std::memcmp(z.origin(), p, suffix_len) == 0) return &z;
+      continue;
+    }
+    auto it = by_origin_.find(std::string_view(reinterpret_cast<const char*>(p), suffix_len));
+    if (it != by_origin_.end()) return it->second;
   }
   return nullptr;
 }

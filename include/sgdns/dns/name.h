@@ -24,7 +24,12 @@ namespace sgdns::dns {
 /// Length of the uncompressed wire name at `name` (which must be well formed).
 [[nodiscard]] std::size_t name_length(const std::uint8_t* name) noexcept;
 
-/// ASCII-lowercases a wire name in place (label bytes only).
+/// ASCII lowercase of one byte, without a branch (DNS names compare case-insensitively in ASCII only).
+[[nodiscard]] constexpr std::uint8_t ascii_lower(std::uint8_t c) noexcept {
+  return static_cast<std::uint8_t>(c + (static_cast<std::uint8_t>(c - 'A') < 26 ? 'a' - 'A' : 0));
+}
+
+/// ASCII-lowercases the first `len` bytes of a wire name in place (length bytes are never letters).
 void name_to_lower(std::uint8_t* name, std::size_t len) noexcept;
 
 /// Case-insensitive equality of two uncompressed wire names.

@@ -18,6 +18,8 @@ class Writer {
   /// Compression targets remembered per message. A typical answer names a handful of owners and targets;
   /// 96 label offsets cover a full 1232-byte referral, and past that names are simply written uncompressed.
   static constexpr std::size_t kMaxCompressionTargets = 96;
+  /// 255 bytes allow at most 127 one-byte labels and the root.
+  static constexpr std::size_t kMaxLabels = 128;
 
   struct Mark {
     std::size_t pos;
@@ -75,6 +77,14 @@ class Writer {
  private:
   [[nodiscard]] bool room(std::size_t n) const noexcept { return pos_ + n <= limit_; }
   [[nodiscard]] bool suffix_matches(const std::uint8_t* suffix, std::size_t target) const noexcept;
+  /// Registers the first `nlabels` label starts of a name of wire length `len`, about to be written at pos_,
+  /// as targets.
+  void add_targets(const std::array<std::uint8_t, kMaxLabels>& starts, std::size_t nlabels,
+                   std::size_t len) noexcept;
+  /// Computes the keys of targets added since the last call. Lazily: most answers never compress a name
+  /// other than the question, which needs no key.
+  void key_targets() noexcept;
+  [[nodiscard]] bool put_pointer(std::size_t target) noexcept;
   [[nodiscard]] bool put_rdata(std::uint16_t type, const std::uint8_t* rdata, std::uint16_t rdlen) noexcept;
 
   std::uint8_t* buf_;
@@ -83,8 +93,14 @@ class Writer {
   std::size_t pos_ = 0;
   std::array<std::uint16_t, 4> counts_{};
   Section section_ = Section::Question;
-  std::array<std::uint16_t, kMaxCompressionTargets> comp_{};
+  // Left uninitialised on purpose: only the first ncomp_ entries are ever read, and zeroing 600 bytes per
+  // message showed up in the profile.
+  std::array<std::uint16_t, kMaxCompressionTargets> comp_;
+  std::array<std::uint8_t, kMaxCompressionTargets> comp_len_;   // wire length of the name at each target
+  std::array<std::uint32_t, kMaxCompressionTargets> comp_key_;  // name_key() of targets [0, keyed_)
   std::size_t ncomp_ = 0;
+  std::size_t keyed_ = 0;
+  std::size_t question_end_ = 0;  // where the question name written at the header's end stops; 0: none
   std::size_t rdlen_pos_ = 0;
 };
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sgdns/zone/master_reader.h"
+#include "sgdns/zone/name_index.h"
 
 namespace sgdns::zone {
 
@@ -128,7 +129,7 @@ class Zone {
   std::vector<RRset> rrsets_;
   std::vector<std::uint8_t> rdata_;
   std::vector<std::int32_t> additional_;
-  std::unordered_map<std::string_view, std::int32_t> index_;
+  NameIndex index_;
   std::vector<SourceFile> sources_;
   std::uint32_t serial_ = 0;
   std::uint32_t negative_ttl_ = 0;

@@ -275,6 +275,38 @@ TEST_CASE("put_question writes the client's name verbatim and registers it", "[d
   CHECK(Bytes(w.data() + w.size() - 2, w.data() + w.size()) == Bytes{0xC0, 16});
 }
 
+TEST_CASE("a name equal to the question becomes a pointer to it, whatever the case", "[dns][writer]") {
+  std::uint8_t buf[512];
+  Writer w(buf, sizeof buf);
+  w.begin(7, 0);
+  REQUIRE(w.put_question(N("wWw.ExAmPlE.cOm.").data(), rrtype::kA, rrclass::kIN));
+  w.begin_section(Section::Answer);
+  for (const char* same : {"wWw.ExAmPlE.cOm.", "www.example.com.", "WWW.EXAMPLE.COM."}) {
+    INFO(same);
+    const std::size_t at = w.size();
+    REQUIRE(w.put_name(N(same).data()));  // a fresh buffer each time: equality is by bytes, not address
+    CHECK(Bytes(w.data() + at, w.data() + w.size()) == Bytes{0xC0, 12});
+  }
+  // Same length, other bytes: only the shared suffix is a pointer.
+  const std::size_t at = w.size();
+  REQUIRE(w.put_name(N("wxw.example.com.").data()));
+  CHECK(Bytes(w.data() + at, w.data() + w.size()) == Bytes{3, 'w', 'x', 'w', 0xC0, 16});
+}
+
+TEST_CASE("a rolled-back question is no longer a compression target", "[dns][writer]") {
+  std::uint8_t buf[512];
+  Writer w(buf, sizeof buf);
+  w.begin(7, 0);
+  const Writer::Mark empty = w.mark();
+  const Bytes q = N("www.example.com.");
+  REQUIRE(w.put_question(q.data(), rrtype::kA, rrclass::kIN));
+  w.rollback(empty);
+  REQUIRE(w.put_u32(0xFFFFFFFF));  // overwrite where the question was
+  const std::size_t at = w.size();
+  REQUIRE(w.put_name(q.data()));
+  CHECK(Bytes(w.data() + at, w.data() + w.size()) == q);
+}
+
 TEST_CASE("put_name_uncompressed neither compresses nor registers", "[dns][writer]") {
   std::uint8_t buf[512];
   Writer w(buf, sizeof buf);
