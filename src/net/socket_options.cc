@@ -26,8 +26,16 @@ constexpr int kSocketBuffer = 4 << 20;
 
 }  // namespace
 
-int bind_udp(const config::SocketAddress& a) {
-  int fd = ::socket(a.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+bool is_wildcard(const config::SocketAddress& a) {
+  if (a.family() == AF_INET6) {
+    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(a.storage);
+    return IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr);
+  }
+  return reinterpret_cast<const sockaddr_in&>(a.storage).sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+int bind_udp(const config::SocketAddress& a, bool pktinfo) {
+  int fd = ::socket(a.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail(fd, a, "socket");
   int one = 1, size = kSocketBuffer;
   if (::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) fail(fd, a, "SO_REUSEPORT");
@@ -35,10 +43,10 @@ int bind_udp(const config::SocketAddress& a) {
   (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   if (a.family() == AF_INET6) {
     if (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) fail(fd, a, "IPV6_V6ONLY");
-    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) != 0)
+    if (pktinfo && ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) != 0)
       fail(fd, a, "IPV6_RECVPKTINFO");
-  } else {
-    if (::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) fail(fd, a, "IP_PKTINFO");
+  } else if (pktinfo && ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) {
+    fail(fd, a, "IP_PKTINFO");
   }
   if (::bind(fd, a.get(), a.length) != 0) fail(fd, a, "bind");
   return fd;

@@ -5,8 +5,12 @@
 
 namespace sgdns::net {
 
-/// A bound UDP socket with SO_REUSEPORT (one per worker), PKTINFO enabled, large buffers, non-blocking.
-/// Throws std::runtime_error naming the address on failure.
-[[nodiscard]] int bind_udp(const config::SocketAddress& address);
+/// A bound, blocking UDP socket with SO_REUSEPORT (one per worker) and large buffers; with `pktinfo` the
+/// destination address of each datagram is delivered too. Throws std::runtime_error naming the address.
+[[nodiscard]] int bind_udp(const config::SocketAddress& address, bool pktinfo);
+
+/// True for 0.0.0.0 and ::. Only a socket bound there needs PKTINFO: one bound to a single address
+/// replies from that address anyway, and skipping the control messages saves work on every datagram.
+[[nodiscard]] bool is_wildcard(const config::SocketAddress& address);
 
 }  // namespace sgdns::net

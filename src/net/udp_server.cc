@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
-// UDP workers: poll, recvmmsg a batch, answer each query with the engine, sendmmsg the replies.
+// UDP workers: block in recvmmsg for a batch, answer each query with the engine, sendmmsg the replies.
 #include "sgdns/net/udp_server.h"
 
 #include <netinet/in.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -23,8 +22,6 @@ namespace {
 /// Datagrams per recvmmsg/sendmmsg call: enough to amortise the system call under load (Knot and
 /// gdnsd use 16-64), small enough that a batch's buffers stay in L2.
 constexpr int kBatch = 32;
-/// Batches read from one socket before polling again, so one busy address cannot starve another.
-constexpr int kBatchesPerWake = 8;
 /// Large enough for any EDNS query or reply we accept (our payload maximum is 4096).
 constexpr std::size_t kBufferSize = 4096;
 /// Room for one IP_PKTINFO or IPV6_PKTINFO control message.
@@ -33,7 +30,9 @@ constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo));
 }  // namespace
 
 struct UdpServer::Worker {
-  std::vector<int> fds;
+  int fd = -1;
+  bool pktinfo = false;  // bound to a wildcard address: replies must name their source address
+  int last_received = kBatch;
   std::array<std::array<std::uint8_t, kBufferSize>, kBatch> in{};
   std::array<std::array<std::uint8_t, kBufferSize>, kBatch> out{};
   std::array<sockaddr_storage, kBatch> peers{};
@@ -46,9 +45,9 @@ struct UdpServer::Worker {
   engine::Scratch scratch;
   metrics::WorkerCounters* counters = nullptr;
 
-  void run(WorldStore& store, int stop_fd);
-  int receive(int fd);
-  void answer_batch(const engine::World& world, int received, int fd);
+  void run(WorldStore& store, const std::atomic<bool>& stopping);
+  int receive();
+  void answer_batch(const engine::World& world, int received);
 };
 
 namespace {
@@ -82,8 +81,9 @@ std::size_t reply_control(msghdr& received, std::uint8_t* out) {
 
 }  // namespace
 
-int UdpServer::Worker::receive(int fd) {
-  for (int i = 0; i < kBatch; ++i) {
+int UdpServer::Worker::receive() {
+  // recvmmsg rewrites the name and control lengths of the entries it filled; only those need resetting.
+  for (int i = 0; i < last_received; ++i) {
     in_iov[i] = {in[i].data(), in[i].size()};
     msghdr& h = in_msgs[i].msg_hdr;
     h = msghdr{};
@@ -91,13 +91,21 @@ int UdpServer::Worker::receive(int fd) {
     h.msg_namelen = sizeof peers[i];
     h.msg_iov = &in_iov[i];
     h.msg_iovlen = 1;
-    h.msg_control = control_in[i].data();
-    h.msg_controllen = control_in[i].size();
+    if (pktinfo) {
+      h.msg_control = control_in[i].data();
+      h.msg_controllen = control_in[i].size();
+    }
   }
-  return ::recvmmsg(fd, in_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+  // Blocks for the first datagram only, then takes whatever else is queued: one system call per batch
+  // and no poll(). While blocked the worker is offline for the world store, so reloads never wait on it.
+  WorldStore::offline();
+  int received = ::recvmmsg(fd, in_msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
+  WorldStore::online();
+  last_received = received > 0 ? received : 0;
+  return received;
 }
 
-void UdpServer::Worker::answer_batch(const engine::World& world, int received, int fd) {
+void UdpServer::Worker::answer_batch(const engine::World& world, int received) {
   int replies = 0;
   for (int i = 0; i < received; ++i) {
     msghdr& h = in_msgs[i].msg_hdr;
@@ -114,7 +122,7 @@ void UdpServer::Worker::answer_batch(const engine::World& world, int received, i
     o.msg_namelen = h.msg_namelen;
     o.msg_iov = &out_iov[replies];
     o.msg_iovlen = 1;
-    std::size_t control = reply_control(h, control_out[replies].data());
+    std::size_t control = pktinfo ? reply_control(h, control_out[replies].data()) : 0;
     o.msg_control = control ? control_out[replies].data() : nullptr;
     o.msg_controllen = control;
     ++replies;
@@ -130,27 +138,13 @@ void UdpServer::Worker::answer_batch(const engine::World& world, int received, i
   }
 }
 
-void UdpServer::Worker::run(WorldStore& store, int stop_fd) {
+void UdpServer::Worker::run(WorldStore& store, const std::atomic<bool>& stopping) {
   WorldStore::register_reader();
-  std::vector<pollfd> pfds;
-  for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
-  pfds.push_back({stop_fd, POLLIN, 0});
-  for (;;) {
-    WorldStore::offline();
-    int ready = ::poll(pfds.data(), pfds.size(), -1);
-    WorldStore::online();
-    if (ready < 0 && errno != EINTR) break;
-    if (pfds.back().revents) break;
-    for (std::size_t s = 0; s + 1 < pfds.size(); ++s) {
-      if (!pfds[s].revents) continue;
-      for (int round = 0; round < kBatchesPerWake; ++round) {
-        int received = receive(pfds[s].fd);
-        if (received <= 0) break;
-        answer_batch(*store.current(), received, pfds[s].fd);
-        WorldStore::quiescent();
-        if (received < kBatch) break;
-      }
-    }
+  while (!stopping.load(std::memory_order_relaxed)) {
+    int received = receive();
+    if (received <= 0) continue;  // EINTR, or the wake-up of stop(); a socket error is retried
+    answer_batch(*store.current(), received);
+    WorldStore::quiescent();
   }
   WorldStore::unregister_reader();
 }
@@ -158,35 +152,39 @@ void UdpServer::Worker::run(WorldStore& store, int stop_fd) {
 UdpServer::UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store,
                      metrics::CounterSet* counters)
     : store_(store) {
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) throw std::runtime_error("eventfd failed");
+  // One thread per socket, as NSD and gdnsd do: each blocks in its own recvmmsg, so no thread polls.
   for (int w = 0; w < workers; ++w) {
-    auto worker = std::make_unique<Worker>();
-    if (counters) worker->counters = &counters->add_worker();
-    // Distinct weighted-choice sequences per worker; the seed only needs to differ, not be secret.
-    worker->scratch.rng ^= 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(w + 1);
-    for (const auto& address : listen) worker->fds.push_back(bind_udp(address));
-    workers_.push_back(std::move(worker));
+    for (const auto& address : listen) {
+      auto worker = std::make_unique<Worker>();
+      if (counters) worker->counters = &counters->add_worker();
+      // Distinct weighted-choice sequences per worker; the seed only needs to differ, not be secret.
+      worker->scratch.rng ^= 0x9E3779B97F4A7C15ull * (workers_.size() + 1);
+      worker->pktinfo = is_wildcard(address);
+      workers_.push_back(std::move(worker));
+      workers_.back()->fd = bind_udp(address, workers_.back()->pktinfo);
+    }
   }
 }
 
 UdpServer::~UdpServer() {
   stop();
   for (auto& w : workers_) {
-    for (int fd : w->fds) ::close(fd);
+    if (w->fd >= 0) ::close(w->fd);
   }
-  if (stop_fd_ >= 0) ::close(stop_fd_);
 }
 
 void UdpServer::start() {
-  for (auto& w : workers_) threads_.emplace_back([this, worker = w.get()] { worker->run(store_, stop_fd_); });
+  stopping_ = false;
+  for (auto& w : workers_)
+    threads_.emplace_back([this, worker = w.get()] { worker->run(store_, stopping_); });
 }
 
 void UdpServer::stop() {
   if (threads_.empty()) return;
-  std::uint64_t one = 1;
-  ssize_t r = ::write(stop_fd_, &one, sizeof one);
-  (void)r;
+  stopping_ = true;
+  // shutdown() wakes a thread blocked in recvmmsg on a UDP socket (it returns 0); the sockets are not
+  // used again after a stop.
+  for (auto& w : workers_) ::shutdown(w->fd, SHUT_RDWR);
   for (auto& t : threads_) t.join();
   threads_.clear();
 }

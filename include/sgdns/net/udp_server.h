@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// UDP data plane: N worker threads, each with its own SO_REUSEPORT socket per listen address, reading and
-// writing in batches (recvmmsg/sendmmsg) and replying from the address each query was sent to (PKTINFO).
+// UDP data plane: per listen address, N worker threads each with its own SO_REUSEPORT socket, reading and
+// writing in batches (recvmmsg/sendmmsg); on a wildcard address replies leave from the address each query
+// was sent to (PKTINFO).
 #pragma once
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -29,7 +31,7 @@ class UdpServer {
  private:
   struct Worker;
   WorldStore& store_;
-  int stop_fd_ = -1;
+  std::atomic<bool> stopping_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
 };
