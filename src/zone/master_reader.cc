@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "common_rdata.h"
 #include "logical_records.h"
 #include "record_parser.h"
 
@@ -69,13 +70,15 @@ std::string file_identity(const std::string& path) {
   return error ? path : canonical.string();
 }
 
-std::vector<std::uint8_t> lowercase_wire_name(const ldns_rdf* name) {
+std::vector<std::uint8_t> wire_of(const ldns_rdf* name) {
   const std::uint8_t* data = ldns_rdf_data(name);
-  std::vector<std::uint8_t> wire(data, data + ldns_rdf_size(name));
-  for (std::size_t label = 0; label < wire.size() && wire[label] != 0; label += wire[label] + 1u) {
-    for (std::size_t i = label + 1; i <= label + wire[label] && i < wire.size(); ++i) {
-      if (wire[i] >= 'A' && wire[i] <= 'Z') wire[i] = static_cast<std::uint8_t>(wire[i] - 'A' + 'a');
-    }
+  return {data, data + ldns_rdf_size(name)};
+}
+
+std::vector<std::uint8_t> lowercase(std::vector<std::uint8_t> wire) {
+  // Length bytes are at most 63, never letters, so every byte can be folded.
+  for (std::uint8_t& b : wire) {
+    if (b >= 'A' && b <= 'Z') b = static_cast<std::uint8_t>(b - 'A' + 'a');
   }
   return wire;
 }
@@ -99,7 +102,14 @@ class Reader {
   void read(std::string_view text, const std::string& file, std::string folder, const std::string& identity,
             RdfPtr origin) {
     include_stack_.push_back(identity);
-    FileState state{file, std::move(folder), std::move(origin), nullptr};
+    result.file_names.push_back(std::make_shared<const std::string>(file));
+    const std::string_view file_view = *result.file_names.back();
+    std::vector<std::uint8_t> origin_wire = wire_of(origin.get());
+    FileState state{file, file_view, std::move(folder), std::move(origin), std::move(origin_wire), {}, false};
+    // About one record per line: reserving up front spares the vector's doubling, which briefly holds the
+    // old and the new array (with a million records, ~80 MB each).
+    const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    result.records.reserve(result.records.size() + lines + 1);
     detail::LogicalRecordSplitter splitter(text, file);
     while (const std::optional<LogicalRecord> record_or_end = splitter.next()) {
       const LogicalRecord& record = *record_or_end;
@@ -123,11 +133,15 @@ class Reader {
  private:
   struct FileState {
     const std::string& file;
-    std::string folder;  // $INCLUDE paths resolve against it
+    std::string_view file_view;  // the same name, as kept in result.file_names
+    std::string folder;          // $INCLUDE paths resolve against it
     RdfPtr origin;
-    // For records whose line starts with whitespace. An included file starts without one, so a blank
-    // owner on its first record is an error rather than a silent reuse of the including file's owner.
-    RdfPtr previous_owner;
+    std::vector<std::uint8_t> origin_wire;
+    // For records whose line starts with whitespace (lowercase wire). An included file starts without
+    // one, so a blank owner on its first record is an error rather than a silent reuse of the including
+    // file's owner.
+    std::vector<std::uint8_t> previous_owner;
+    bool have_previous_owner;
   };
 
   void directive(FileState& state, const LogicalRecord& record, const Where& where) {
@@ -142,6 +156,7 @@ class Reader {
     if (record.tokens.size() != 2) where.fail("$ORIGIN takes one name");
     // A relative $ORIGIN is relative to the current one, as in BIND.
     state.origin = detail::resolve_name(record.tokens[1], state.origin.get(), where);
+    state.origin_wire = wire_of(state.origin.get());
   }
 
   void set_default_ttl(const LogicalRecord& record, const Where& where) {
@@ -181,18 +196,25 @@ class Reader {
   void add_record(FileState& state, const LogicalRecord& record, const Where& where) {
     std::size_t next = 0;
     if (!record.blank_owner) {
-      state.previous_owner = detail::resolve_name(record.tokens[next++], state.origin.get(), where);
-    } else if (!state.previous_owner) {
+      const std::string& token = record.tokens[next++];
+      if (!detail::plain_name(token, state.origin_wire, scratch_)) {
+        scratch_ = wire_of(detail::resolve_name(token, state.origin.get(), where).get());
+      }
+      state.previous_owner = lowercase(std::move(scratch_));
+      state.have_previous_owner = true;
+    } else if (!state.have_previous_owner) {
       where.fail("record starts with whitespace but there is no previous owner name in this file");
     }
     const detail::RecordHead head = detail::parse_record_head(record.tokens, next, where);
     ParsedRecord parsed;
-    parsed.owner = lowercase_wire_name(state.previous_owner.get());
+    parsed.owner = state.previous_owner;
     parsed.type = head.type;
     parsed.rclass = LDNS_RR_CLASS_IN;
     parsed.ttl = record_ttl(head, where);
-    parsed.rdata = detail::parse_rdata(record.tokens, head, state.origin.get(), where);
-    parsed.file = state.file;
+    if (!detail::parse_common_rdata(record.tokens, head, state.origin_wire, parsed.rdata)) {
+      parsed.rdata = detail::parse_rdata(record.tokens, head, state.origin.get(), where);
+    }
+    parsed.file = state.file_view;
     parsed.line = record.line;
     result.records.push_back(std::move(parsed));
   }
@@ -209,6 +231,7 @@ class Reader {
   }
 
   std::vector<std::string> include_stack_;  // identities of the files being read, outermost first
+  std::vector<std::uint8_t> scratch_;       // owner names are parsed here
   // TTL defaults are shared by all files: RFC 1035 restores only the origin and owner after $INCLUDE.
   std::optional<std::uint32_t> ttl_directive_;
   std::optional<std::uint32_t> last_explicit_ttl_;

@@ -38,7 +38,7 @@ std::uint64_t name_hash(const std::uint8_t* name, std::size_t len) noexcept {
 
 void NameIndex::reset(std::size_t count) {
   const std::size_t size = std::bit_ceil(count * 2 + 2);
-  slots_.assign(size, Slot{});
+  std::vector<Slot>(size).swap(slots_);  // assign() would keep a larger old buffer
   mask_ = size - 1;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "common_rdata.h"
 #include "logical_records.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/zone/error.h"
@@ -71,6 +72,7 @@ std::optional<std::uint16_t> parse_generic_number(std::string_view token, std::s
 }
 
 std::optional<std::uint16_t> parse_class(const std::string& token) {
+  if (is_class_in(token)) return dns::rrclass::kIN;  // nearly every record: skip ldns's table walk
   if (has_prefix_ignoring_case(token, "CLASS")) return parse_generic_number(token, "CLASS");
   const int rclass = ldns_get_rr_class_by_name(token.c_str());
   if (rclass <= 0 || rclass > 65535) return std::nullopt;
@@ -78,6 +80,7 @@ std::optional<std::uint16_t> parse_class(const std::string& token) {
 }
 
 std::optional<std::uint16_t> parse_type(const std::string& token) {
+  if (const auto common = common_type(token)) return common;
   if (has_prefix_ignoring_case(token, "TYPE")) return parse_generic_number(token, "TYPE");
   const int type = ldns_get_rr_type_by_name(token.c_str());
   if (type <= 0 || type > 65535) return std::nullopt;

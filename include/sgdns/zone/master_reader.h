@@ -8,7 +8,9 @@
 // RR type's presentation format, including RFC 3597 unknown types (TYPE65280 \# 2 abcd).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sgdns/zone/error.h"
@@ -21,7 +23,7 @@ struct ParsedRecord {
   std::uint16_t rclass = 0;
   std::uint32_t ttl = 0;
   std::vector<std::uint8_t> rdata;  // uncompressed wire form, names as written (case kept)
-  std::string file;
+  std::string_view file;            // one of MasterFile::file_names: a million records share a few names
   int line = 0;
 };
 
@@ -35,6 +37,8 @@ struct SourceFile {
 struct MasterFile {
   std::vector<ParsedRecord> records;
   std::vector<SourceFile> sources;
+  /// The file names the records' `file` views point into (heap strings: they stay put when this moves).
+  std::vector<std::shared_ptr<const std::string>> file_names;
 };
 
 /// Reads `path` with `origin` (absolute presentation name, e.g. "streamgate.example.") as the initial

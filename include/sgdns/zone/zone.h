@@ -125,7 +125,7 @@ class Zone {
   Zone() = default;
 
   std::vector<std::uint8_t> names_;
-  std::vector<Node> nodes_;  // nodes_[0] is the apex; the rest in canonical order (RFC 4034 6.1)
+  std::vector<Node> nodes_;  // nodes_[0] is the apex; then file order, every parent before its children
   std::vector<RRset> rrsets_;
   std::vector<std::uint8_t> rdata_;
   std::vector<std::int32_t> additional_;
