@@ -83,9 +83,15 @@ CounterSet::Drained CounterSet::drain_answers() {
             std::vector<std::uint64_t>(kMaxIndexed + 1)};
   for (const auto& w : workers_) {
     for (std::size_t i = 0; i <= kMaxIndexed; ++i) {
-      d.records[i] += w->by_record[i].exchange(0, std::memory_order_relaxed);
-      d.regions[i] += w->by_region[i].exchange(0, std::memory_order_relaxed);
-      d.pools[i] += w->by_pool[i].exchange(0, std::memory_order_relaxed);
+      auto take = [](const std::atomic<std::uint64_t>& cell, std::uint64_t& drained) {
+        const std::uint64_t now = cell.load(std::memory_order_relaxed);
+        const std::uint64_t since = now - drained;
+        drained = now;
+        return since;
+      };
+      d.records[i] += take(w->by_record[i], w->drained_record[i]);
+      d.regions[i] += take(w->by_region[i], w->drained_region[i]);
+      d.pools[i] += take(w->by_pool[i], w->drained_pool[i]);
     }
   }
   return d;

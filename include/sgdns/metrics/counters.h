@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Per-worker query counters: each worker owns its block and bumps plain relaxed atomics (no shared cache
-// line, no lock, no CAS loop as prometheus-cpp's Counter has); /metrics sums the blocks at scrape time.
+// Per-worker query counters: each worker owns its block and is its only writer, so a bump is a relaxed load
+// and store (no shared cache line, no lock, not even a locked add: prometheus-cpp's Counter runs a CAS loop);
+// /metrics sums the blocks at scrape time and never writes to them.
 #pragma once
 #include <array>
 #include <atomic>
@@ -38,11 +39,16 @@ struct alignas(64) WorkerCounters {
   std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_pool{};
   std::atomic<std::uint64_t> ecs{0};
 
+  /// Scrape side only (under CounterSet's lock): the per-index counts already drained.
+  std::array<std::uint64_t, kMaxIndexed + 1> drained_record{}, drained_region{}, drained_pool{};
+
   void count_query(std::size_t transport, std::uint16_t qtype, std::uint16_t rcode, bool dropped) noexcept {
-    queries[(transport * kQtypes + qtype_bucket(qtype)) * kRcodes + rcode_bucket(rcode, dropped)].fetch_add(
-        1, std::memory_order_relaxed);
+    bump(queries[(transport * kQtypes + qtype_bucket(qtype)) * kRcodes + rcode_bucket(rcode, dropped)]);
   }
-  static void bump(std::atomic<std::uint64_t>& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
+  /// Single writer: a plain increment, atomic only so that the scrape thread may read it meanwhile.
+  static void bump(std::atomic<std::uint64_t>& c) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
   void count_answer(std::int32_t record, std::int32_t region, std::int32_t pool) noexcept {
     auto slot = [](std::int32_t i) {
       return i < 0 ? kMaxIndexed : std::min<std::size_t>(static_cast<std::size_t>(i), kMaxIndexed);
@@ -61,8 +67,9 @@ class CounterSet {
   /// Sum over workers of the query counters, indexed as WorkerCounters::queries.
   [[nodiscard]] std::vector<std::uint64_t> queries() const;
   [[nodiscard]] std::uint64_t ecs() const;
-  /// Drains the per-index answer counters (called when a reload changes what indices mean): returns
-  /// the counts since the last drain and zeroes them, atomically per cell, so nothing is lost.
+  /// Drains the per-index answer counters (called when a reload changes what indices mean): returns the
+  /// counts since the last drain. The workers' cells are only read (they have a single writer); what was
+  /// taken is remembered per cell, so nothing is lost or counted twice.
   struct Drained {
     std::vector<std::uint64_t> records, regions, pools;
   };
