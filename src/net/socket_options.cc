@@ -48,6 +48,15 @@ int bind_udp(const config::SocketAddress& a, bool pktinfo) {
   } else if (pktinfo && ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) != 0) {
     fail(fd, a, "IP_PKTINFO");
   }
+  // As NSD, Knot and gdnsd do: ignore path-MTU information (which an off-path attacker can forge with
+  // ICMP to make replies fragment) and send without DF; EDNS payload limits keep replies small anyway.
+  if (a.family() == AF_INET6) {
+    int omit = IPV6_PMTUDISC_OMIT;
+    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof omit);
+  } else {
+    int omit = IP_PMTUDISC_OMIT;
+    (void)::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof omit);
+  }
   if (::bind(fd, a.get(), a.length) != 0) fail(fd, a, "bind");
   return fd;
 }
