@@ -166,7 +166,7 @@ for my $s (@lorder) {
 if (@lorder) {
     my $hosts = ($env{settings} // '') =~ /(\d+) hosts/ ? $1 : '?';
     push @out, "### Zone of $hosts hosts, " . ($env{'big zone'} // '?') . ': load and reload', '';
-    push @out, 'Server pinned to core 1 (no cap), 1 thread. Load time = start until the last host (`h' . sprintf('%07d', $hosts =~ /^\d+$/ ? $hosts : 0) . '.example.test A`) is answered (polled every 50 ms); '
+    push @out, 'Server pinned to core 1 (no cap), 1 thread. Load time = start until the last host (`h' . sprintf('%07d', $hosts =~ /^\d+$/ ? $hosts : 0) . '.example.test A`) is answered over TCP (polled every 50 ms); '
         . 'peak RSS = largest VmHWM of the process tree at that moment; lifetime max RSS (/usr/bin/time -v) includes the reload.', '';
     push @out, '| server | load time s median (min..max) | sgdns / server | peak RSS at first answer MB | sgdns / server | lifetime max RSS MB | rounds |';
     push @out, '|---|---:|---:|---:|---:|---:|---:|';

@@ -75,12 +75,11 @@ std::vector<std::uint8_t> wire_of(const ldns_rdf* name) {
   return {data, data + ldns_rdf_size(name)};
 }
 
-std::vector<std::uint8_t> lowercase(std::vector<std::uint8_t> wire) {
+void lowercase_in_place(std::vector<std::uint8_t>& wire) {
   // Length bytes are at most 63, never letters, so every byte can be folded.
   for (std::uint8_t& b : wire) {
     if (b >= 'A' && b <= 'Z') b = static_cast<std::uint8_t>(b - 'A' + 'a');
   }
-  return wire;
 }
 
 RdfPtr parse_initial_origin(const std::string& origin, const std::string& file) {
@@ -200,7 +199,8 @@ class Reader {
       if (!detail::plain_name(token, state.origin_wire, scratch_)) {
         scratch_ = wire_of(detail::resolve_name(token, state.origin.get(), where).get());
       }
-      state.previous_owner = lowercase(std::move(scratch_));
+      state.previous_owner.assign(scratch_.begin(), scratch_.end());  // both keep their buffers
+      lowercase_in_place(state.previous_owner);
       state.have_previous_owner = true;
     } else if (!state.have_previous_owner) {
       where.fail("record starts with whitespace but there is no previous owner name in this file");

@@ -140,11 +140,15 @@ class ZoneBuilder {
     zone_->nodes_.reserve(file_.records.size() + 16);
     add_node(origin_.data(), origin_.size(), -1);  // nodes_[0] is the apex
     entries_.reserve(file_.records.size());
+    std::int32_t last_node = 0;
     for (std::size_t i = 0; i < file_.records.size(); ++i) {
       const ParsedRecord& r = file_.records[i];
       if (!dns::is_subdomain(r.owner.data(), origin_.data()))
         fail(r, "out-of-zone data: " + text(r.owner) + " is not in " + text(origin_));
-      const std::int32_t node = node_for(r.owner.data(), r.owner.size());
+      // Records of one owner are usually adjacent: skip the lookup when the owner repeats.
+      const bool same_owner = i > 0 && r.owner == file_.records[i - 1].owner;
+      const std::int32_t node = same_owner ? last_node : node_for(r.owner.data(), r.owner.size());
+      last_node = node;
       entries_.push_back(Entry{static_cast<std::uint32_t>(node), r.type, static_cast<std::uint32_t>(i)});
     }
     for (const DynamicOwner& d : dynamic_) {
