@@ -448,7 +448,7 @@ int Control::run() {
   prober_->start();
   for (const auto& a : config_.listen) log::info("listening on " + a.text + " (udp, tcp)");
   if (config_.admin.listen) log::info("admin API on http://" + config_.admin.listen->text);
-  log::info("ready: " + std::to_string(worker_count(config_)) + " udp workers");
+  log::info("ready: " + std::to_string(worker_count(config_)) + " udp workers per listen address");
 
   uv_loop_t loop;
   uv_loop_init(&loop);

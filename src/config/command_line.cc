@@ -66,7 +66,7 @@ Options:
   --listen ADDR:PORT       UDP and TCP listen address; IPv6 as [::1]:5353 (repeatable;
                            default 127.0.0.1:5353)
   --nsid TEXT              RFC 5001 name server identifier, also answered to CH TXT id.server
-  --threads N              UDP worker threads (default: one per core)
+  --threads N              UDP worker threads per listen address (default: one per core)
   --axfr-allow CIDR        addresses allowed to AXFR (repeatable; replaces the default,
                            127.0.0.0/8 and ::1)
   --no-chaos               refuse CH TXT version.bind / id.server queries
