@@ -101,10 +101,14 @@ class Reader {
   void read(std::string_view text, const std::string& file, std::string folder, const std::string& identity,
             RdfPtr origin) {
     include_stack_.push_back(identity);
-    result.file_names.push_back(std::make_shared<const std::string>(file));
-    const std::string_view file_view = *result.file_names.back();
     std::vector<std::uint8_t> origin_wire = wire_of(origin.get());
-    FileState state{file, file_view, std::move(folder), std::move(origin), std::move(origin_wire), {}, false};
+    FileState state{file,
+                    SharedName(std::make_shared<const std::string>(file)),
+                    std::move(folder),
+                    std::move(origin),
+                    std::move(origin_wire),
+                    {},
+                    false};
     // About one record per line: reserving up front spares the vector's doubling, which briefly holds the
     // old and the new array (with a million records, ~80 MB each).
     const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -132,8 +136,8 @@ class Reader {
  private:
   struct FileState {
     const std::string& file;
-    std::string_view file_view;  // the same name, as kept in result.file_names
-    std::string folder;          // $INCLUDE paths resolve against it
+    SharedName shared_file;  // the same name, shared by the file's records
+    std::string folder;      // $INCLUDE paths resolve against it
     RdfPtr origin;
     std::vector<std::uint8_t> origin_wire;
     // For records whose line starts with whitespace (lowercase wire). An included file starts without
@@ -214,7 +218,7 @@ class Reader {
     if (!detail::parse_common_rdata(record.tokens, head, state.origin_wire, parsed.rdata)) {
       parsed.rdata = detail::parse_rdata(record.tokens, head, state.origin.get(), where);
     }
-    parsed.file = state.file_view;
+    parsed.file = state.shared_file;
     parsed.line = record.line;
     result.records.push_back(std::move(parsed));
   }

@@ -25,7 +25,7 @@ using dns::rrtype::kSOA;
 using dns::rrtype::kSRV;
 
 std::string where(const ParsedRecord& r) {
-  return std::string(r.file) + ":" + std::to_string(r.line);
+  return r.file.str() + ":" + std::to_string(r.line);
 }
 std::string text(const Bytes& name) {
   return dns::name_to_text(name.data());
@@ -66,7 +66,7 @@ class ZoneBuilder {
   };
 
   [[noreturn]] void fail(const ParsedRecord& r, const std::string& message) {
-    throw ZoneError(std::string(r.file), r.line, message);
+    throw ZoneError(r.file.str(), r.line, message);
   }
   std::string top_file() const { return file_.sources.empty() ? std::string() : file_.sources.front().path; }
   const std::uint8_t* name_of(std::size_t node) const {

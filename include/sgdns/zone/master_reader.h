@@ -17,13 +17,31 @@
 
 namespace sgdns::zone {
 
+/// A file name shared by every record read from that file: copying a record copies a reference, and the
+/// name lives as long as any record that names it (a million records, one string).
+class SharedName {
+ public:
+  SharedName() = default;
+  explicit SharedName(std::shared_ptr<const std::string> name) : name_(std::move(name)) {}
+  [[nodiscard]] const std::string& str() const noexcept { return name_ ? *name_ : empty(); }
+  operator const std::string&() const noexcept { return str(); }  // NOLINT(google-explicit-constructor)
+  friend bool operator==(const SharedName& a, std::string_view b) noexcept { return a.str() == b; }
+
+ private:
+  static const std::string& empty() noexcept {
+    static const std::string kEmpty;
+    return kEmpty;
+  }
+  std::shared_ptr<const std::string> name_;
+};
+
 struct ParsedRecord {
   std::vector<std::uint8_t> owner;  // uncompressed wire form, lowercased
   std::uint16_t type = 0;
   std::uint16_t rclass = 0;
   std::uint32_t ttl = 0;
   std::vector<std::uint8_t> rdata;  // uncompressed wire form, names as written (case kept)
-  std::string_view file;            // one of MasterFile::file_names: a million records share a few names
+  SharedName file;
   int line = 0;
 };
 
@@ -37,8 +55,6 @@ struct SourceFile {
 struct MasterFile {
   std::vector<ParsedRecord> records;
   std::vector<SourceFile> sources;
-  /// The file names the records' `file` views point into (heap strings: they stay put when this moves).
-  std::vector<std::shared_ptr<const std::string>> file_names;
 };
 
 /// Reads `path` with `origin` (absolute presentation name, e.g. "streamgate.example.") as the initial
