@@ -214,34 +214,6 @@ bool Writer::put_name_uncompressed(const std::uint8_t* name) noexcept {
   return put_bytes(name, len);
 }
 
-bool Writer::put_u8(std::uint8_t v) noexcept {
-  if (!room(1)) return false;
-  buf_[pos_++] = v;
-  return true;
-}
-
-bool Writer::put_u16(std::uint16_t v) noexcept {
-  if (!room(2)) return false;
-  store_u16(buf_ + pos_, v);
-  pos_ += 2;
-  return true;
-}
-
-bool Writer::put_u32(std::uint32_t v) noexcept {
-  if (!room(4)) return false;
-  store_u16(buf_ + pos_, static_cast<std::uint16_t>(v >> 16));
-  store_u16(buf_ + pos_ + 2, static_cast<std::uint16_t>(v));
-  pos_ += 4;
-  return true;
-}
-
-bool Writer::put_bytes(const std::uint8_t* p, std::size_t n) noexcept {
-  if (!room(n)) return false;
-  if (n != 0) std::memcpy(buf_ + pos_, p, n);
-  pos_ += n;
-  return true;
-}
-
 bool Writer::put_rdata(std::uint16_t type, const std::uint8_t* rdata, std::uint16_t rdlen) noexcept {
   const std::uint8_t* end = rdata + rdlen;
   // Only the RFC 1035 types may be compressed (RFC 3597 section 4). RDATA that does not have the shape its

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace sgdns::dns {
 
@@ -52,10 +53,28 @@ class Writer {
   [[nodiscard]] bool put_name(const std::uint8_t* name) noexcept;
   /// A name written without compression and not registered as a target (RFC 3597 types, DNAME, SRV).
   [[nodiscard]] bool put_name_uncompressed(const std::uint8_t* name) noexcept;
-  [[nodiscard]] bool put_u8(std::uint8_t v) noexcept;
-  [[nodiscard]] bool put_u16(std::uint16_t v) noexcept;
-  [[nodiscard]] bool put_u32(std::uint32_t v) noexcept;
-  [[nodiscard]] bool put_bytes(const std::uint8_t* p, std::size_t n) noexcept;
+  // Inline: the EDNS and ECS echo are a dozen of these per reply.
+  [[nodiscard]] bool put_u8(std::uint8_t v) noexcept {
+    if (!room(1)) return false;
+    buf_[pos_++] = v;
+    return true;
+  }
+  [[nodiscard]] bool put_u16(std::uint16_t v) noexcept {
+    if (!room(2)) return false;
+    buf_[pos_] = static_cast<std::uint8_t>(v >> 8);
+    buf_[pos_ + 1] = static_cast<std::uint8_t>(v);
+    pos_ += 2;
+    return true;
+  }
+  [[nodiscard]] bool put_u32(std::uint32_t v) noexcept {
+    return room(4) && put_u16(static_cast<std::uint16_t>(v >> 16)) && put_u16(static_cast<std::uint16_t>(v));
+  }
+  [[nodiscard]] bool put_bytes(const std::uint8_t* p, std::size_t n) noexcept {
+    if (!room(n)) return false;
+    if (n != 0) std::memcpy(buf_ + pos_, p, n);
+    pos_ += n;
+    return true;
+  }
 
   /// One resource record: owner, type, class, TTL and RDATA in uncompressed wire form; names inside the
   /// RDATA of RFC 1035 types (NS, CNAME, PTR, MX, SOA) are compressed. Counts it in the current section.
