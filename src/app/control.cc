@@ -3,9 +3,7 @@
 #include "control.h"
 
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "sgdns/app/explain.h"
@@ -13,6 +11,7 @@
 #include "sgdns/net/tcp_server.h"
 #include "sgdns/net/udp_server.h"
 #include "sgdns/util/log.h"
+#include "token_file.h"
 
 namespace sgdns::app {
 namespace {
@@ -25,12 +24,9 @@ double now_seconds() {
 
 std::string read_token(const std::string& path) {
   if (path.empty()) return {};
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("admin.token_file " + path + ": cannot read");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  const std::optional<std::string> read = read_token_file(path);
+  if (!read) throw std::runtime_error("admin.token_file " + path + ": cannot read");
+  const std::string& token = *read;
   if (token.size() < 16)
     throw std::runtime_error("admin.token_file " + path + ": the token must be at least 16 characters");
   return token;

@@ -6,12 +6,12 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "token_file.h"
 
 namespace sgdns::app {
 namespace {
@@ -75,13 +75,9 @@ std::string read_token(const std::string& file) {
     const char* env = std::getenv("SGDNS_TOKEN");
     return env ? env : "";
   }
-  std::ifstream in(file);
-  if (!in) throw std::invalid_argument("--token-file " + file + ": cannot read");
-  std::stringstream s;
-  s << in.rdbuf();
-  std::string token = s.str();
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  return token;
+  std::optional<std::string> token = read_token_file(file);
+  if (!token) throw std::invalid_argument("--token-file " + file + ": cannot read");
+  return *token;
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 // Query parser: validates the header, the single question and the EDNS(0) OPT record without allocating.
 #include "sgdns/dns/message.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "sgdns/dns/name.h"
@@ -23,29 +22,6 @@ std::uint16_t load_u16(const std::uint8_t* p) noexcept {
 
 std::uint32_t load_u32(const std::uint8_t* p) noexcept {
   return (static_cast<std::uint32_t>(load_u16(p)) << 16) | load_u16(p + 2);
-}
-
-/// The question name, which must be written in full (before it there is only the header, so a pointer
-/// there is either a mistake or an attack): copied as sent into `name` and case-folded into `lname`.
-/// Returns the wire length, or 0 when the name is malformed or runs past the packet.
-std::size_t read_question_name(std::span<const std::uint8_t> pkt, std::size_t& off, std::uint8_t* name,
-                               std::uint8_t* lname) noexcept {
-  // Validate the label structure first, then copy in one piece: cheaper than copying label by label.
-  const std::uint8_t* start = pkt.data() + off;
-  const std::size_t avail = std::min(pkt.size() - off, kMaxNameLen);
-  std::size_t len = 0;
-  while (true) {
-    if (len >= avail) return 0;
-    const std::uint8_t label = start[len];
-    if (label == 0) break;
-    if (label > 63) return 0;  // a pointer or a reserved label type
-    len += 1 + label;
-  }
-  ++len;  // the root label
-  std::memcpy(name, start, len);
-  for (std::size_t i = 0; i < len; ++i) lname[i] = ascii_lower(start[i]);  // length bytes are never letters
-  off += len;
-  return len;
 }
 
 /// What went wrong so far. Kept separately so the final answer follows a fixed precedence (NotImp, then
@@ -157,14 +133,16 @@ void parse_body(std::span<const std::uint8_t> pkt, std::uint16_t qdcount, std::u
   std::uint8_t scratch[kMaxNameLen];
 
   for (std::uint16_t i = 0; i < qdcount; ++i) {
-    const std::size_t len =
-        i == 0 ? read_question_name(pkt, pos, q.qname, q.lqname) : read_name(pkt, pos, scratch, false);
+    // A query's question name must be written in full: before it there is only the header, so a pointer
+    // there is either a mistake or an attack.
+    const std::size_t len = read_name(pkt, pos, i == 0 ? q.qname : scratch, false);
     if (len == 0 || pkt.size() - pos < kQuestionFixedSize) {
       problems.formerr = true;
       return;
     }
     if (i == 0) {
       q.qname_len = len;
+      for (std::size_t b = 0; b < len; ++b) q.lqname[b] = ascii_lower(q.qname[b]);  // lengths are not letters
       q.qtype = load_u16(pkt.data() + pos);
       q.qclass = load_u16(pkt.data() + pos + 2);
       // Echoing makes sense only when the question section is exactly this one entry.

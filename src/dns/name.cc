@@ -34,6 +34,10 @@ std::size_t read_name(std::span<const std::uint8_t> pkt, std::size_t& off, std::
   std::size_t resume = 0;  // where the caller continues once a pointer has been followed
   bool jumped = false;
   std::size_t out_len = 0;
+  // Labels are validated one by one but copied a piece at a time (up to a pointer or the root): one
+  // memcpy per piece, which for a query's question is the whole name.
+  std::size_t copy_to = 0;
+  const auto copy_piece = [&] { std::memcpy(out + copy_to, pkt.data() + piece_start, out_len - copy_to); };
 
   while (true) {
     if (pos >= pkt.size()) return 0;
@@ -47,12 +51,15 @@ std::size_t read_name(std::span<const std::uint8_t> pkt, std::size_t& off, std::
         resume = pos + 2;
         jumped = true;
       }
+      copy_piece();
+      copy_to = out_len;
       piece_start = target;
       pos = target;
       continue;
     }
     if (type != 0) return 0;  // 0x40 (extended) and 0x80 label types are not in use
     if (len == 0) {
+      copy_piece();
       out[out_len++] = 0;
       off = jumped ? resume : pos + 1;
       return out_len;
@@ -60,7 +67,6 @@ std::size_t read_name(std::span<const std::uint8_t> pkt, std::size_t& off, std::
     // Keep one byte for the root label so the finished name stays within 255 bytes.
     if (out_len + 1 + len + 1 > kMaxNameLen) return 0;
     if (pos + 1 + len > pkt.size()) return 0;
-    std::memcpy(out + out_len, pkt.data() + pos, 1 + static_cast<std::size_t>(len));
     out_len += 1 + static_cast<std::size_t>(len);
     pos += 1 + static_cast<std::size_t>(len);
   }

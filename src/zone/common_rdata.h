@@ -8,7 +8,6 @@
 // path, which also produces the error message when the input is wrong.
 #pragma once
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +27,5 @@ using Bytes = std::vector<std::uint8_t>;
 /// type or form: the caller then uses parse_rdata().
 [[nodiscard]] bool parse_common_rdata(const std::vector<std::string>& tokens, const RecordHead& head,
                                       const Bytes& origin, Bytes& out);
-
-/// The code of the common type mnemonics (A, AAAA, NS, CNAME, MX, TXT, PTR, SOA, SRV), any case.
-[[nodiscard]] std::optional<std::uint16_t> common_type(std::string_view token);
-
-/// True for "IN" in any case.
-[[nodiscard]] bool is_class_in(std::string_view token);
 
 }  // namespace sgdns::zone::detail

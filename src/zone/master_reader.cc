@@ -15,6 +15,7 @@
 #include "common_rdata.h"
 #include "logical_records.h"
 #include "record_parser.h"
+#include "sgdns/dns/name.h"
 
 namespace sgdns::zone {
 namespace {
@@ -73,13 +74,6 @@ std::string file_identity(const std::string& path) {
 std::vector<std::uint8_t> wire_of(const ldns_rdf* name) {
   const std::uint8_t* data = ldns_rdf_data(name);
   return {data, data + ldns_rdf_size(name)};
-}
-
-void lowercase_in_place(std::vector<std::uint8_t>& wire) {
-  // Length bytes are at most 63, never letters, so every byte can be folded.
-  for (std::uint8_t& b : wire) {
-    if (b >= 'A' && b <= 'Z') b = static_cast<std::uint8_t>(b - 'A' + 'a');
-  }
 }
 
 RdfPtr parse_initial_origin(const std::string& origin, const std::string& file) {
@@ -204,7 +198,7 @@ class Reader {
         scratch_ = wire_of(detail::resolve_name(token, state.origin.get(), where).get());
       }
       state.previous_owner.assign(scratch_.begin(), scratch_.end());  // both keep their buffers
-      lowercase_in_place(state.previous_owner);
+      dns::name_to_lower(state.previous_owner.data(), state.previous_owner.size());
       state.have_previous_owner = true;
     } else if (!state.have_previous_owner) {
       where.fail("record starts with whitespace but there is no previous owner name in this file");

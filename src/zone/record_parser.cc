@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 
-#include "common_rdata.h"
 #include "logical_records.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/zone/error.h"
@@ -35,16 +34,21 @@ bool has_prefix_ignoring_case(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-/// A decimal number up to `max`, digits only.
-std::optional<std::uint64_t> parse_decimal(std::string_view text, std::uint64_t max) {
-  if (text.empty()) return std::nullopt;
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (!is_digit(c)) return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    if (value > max) return std::nullopt;
+bool equals_ignoring_case(std::string_view text, std::string_view upper) {
+  return text.size() == upper.size() && has_prefix_ignoring_case(text, upper);
+}
+
+/// The type mnemonics of nearly every record, looked up before ldns's walk over its whole table.
+std::optional<std::uint16_t> common_type(std::string_view token) {
+  namespace rrtype = dns::rrtype;
+  static constexpr std::pair<std::string_view, std::uint16_t> kTypes[] = {
+      {"A", rrtype::kA},     {"AAAA", rrtype::kAAAA}, {"CNAME", rrtype::kCNAME},
+      {"NS", rrtype::kNS},   {"MX", rrtype::kMX},     {"TXT", rrtype::kTXT},
+      {"PTR", rrtype::kPTR}, {"SOA", rrtype::kSOA},   {"SRV", rrtype::kSRV}};
+  for (const auto& [name, code] : kTypes) {
+    if (equals_ignoring_case(token, name)) return code;
   }
-  return value;
+  return std::nullopt;
 }
 
 std::uint32_t unit_seconds(char unit) {
@@ -72,7 +76,7 @@ std::optional<std::uint16_t> parse_generic_number(std::string_view token, std::s
 }
 
 std::optional<std::uint16_t> parse_class(const std::string& token) {
-  if (is_class_in(token)) return dns::rrclass::kIN;  // nearly every record: skip ldns's table walk
+  if (equals_ignoring_case(token, "IN")) return dns::rrclass::kIN;  // nearly every record: skip ldns
   if (has_prefix_ignoring_case(token, "CLASS")) return parse_generic_number(token, "CLASS");
   const int rclass = ldns_get_rr_class_by_name(token.c_str());
   if (rclass <= 0 || rclass > 65535) return std::nullopt;
@@ -226,6 +230,17 @@ std::vector<std::uint8_t> rdata_wire(const ldns_rr* rr, const Where& where) {
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_decimal(std::string_view text, std::uint64_t max) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (!is_digit(c)) return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    if (value > max) return std::nullopt;
+  }
+  return value;
+}
 
 void Where::fail(const std::string& message) const {
   throw ZoneError(file, line, message);

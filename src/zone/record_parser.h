@@ -30,6 +30,9 @@ struct Where {
   [[noreturn]] void fail(const std::string& message) const;
 };
 
+/// A decimal number up to `max`, digits only; nullopt otherwise.
+[[nodiscard]] std::optional<std::uint64_t> parse_decimal(std::string_view text, std::uint64_t max);
+
 /// RFC 2181 section 8: a TTL is an unsigned 31-bit number.
 inline constexpr std::uint32_t kMaxTtl = 0x7FFFFFFF;
 

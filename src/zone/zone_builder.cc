@@ -93,14 +93,12 @@ class ZoneBuilder {
     zone_->names_.insert(zone_->names_.end(), name, name + len);
     zone_->nodes_.push_back(n);
     parent_.push_back(parent);
-    const std::uint64_t hash = name_hash(name, len);
-    hashes_.push_back(hash);
     const auto index = static_cast<std::int32_t>(zone_->nodes_.size() - 1);
     if (zone_->nodes_.size() > capacity_) {
-      // Grow by doubling and re-insert from the kept hashes: amortised O(1) per node.
-      rebuild_index(std::max<std::size_t>(capacity_ * 2, 1024));
+      // Sized from the record count up front, so this doubling is for zones of mostly empty non-terminals.
+      rebuild_index(capacity_ * 2);
     } else {
-      zone_->index_.insert(hash, index);
+      zone_->index_.insert(name_hash(name, len), index);
     }
     return index;
   }
@@ -108,8 +106,8 @@ class ZoneBuilder {
   void rebuild_index(std::size_t capacity) {
     capacity_ = capacity;
     zone_->index_.reset(capacity);
-    for (std::size_t i = 0; i < hashes_.size(); ++i)
-      zone_->index_.insert(hashes_[i], static_cast<std::int32_t>(i));
+    for (std::size_t i = 0; i < zone_->nodes_.size(); ++i)
+      zone_->index_.insert(name_hash(name_of(i), zone_->nodes_[i].name_len), static_cast<std::int32_t>(i));
   }
 
   /// The node of `name` (lowercase, at or below the origin), created with its missing ancestors.
@@ -138,6 +136,7 @@ class ZoneBuilder {
   void create_nodes() {
     zone_->names_.reserve(file_.records.size() * 20);
     zone_->nodes_.reserve(file_.records.size() + 16);
+    rebuild_index(file_.records.size() + dynamic_.size() + 16);
     add_node(origin_.data(), origin_.size(), -1);  // nodes_[0] is the apex
     entries_.reserve(file_.records.size());
     std::int32_t last_node = 0;
@@ -159,7 +158,6 @@ class ZoneBuilder {
           static_cast<std::uint8_t>(~node_flag::kEmptyNonTerminal);
     }
     rebuild_index(zone_->nodes_.size());  // the final size, no larger than the lookups need
-    hashes_ = {};
   }
 
   // ---- RRsets: entries sorted by node, then type ascending, then file order ----
@@ -178,22 +176,34 @@ class ZoneBuilder {
     node_entries_ = std::move(start);
     for (std::size_t n = 0; n < zone_->nodes_.size(); ++n) {
       auto first = entries_.begin() + node_entries_[n], last = entries_.begin() + node_entries_[n + 1];
-      if (last - first > 1) {
-        std::stable_sort(first, last, [](const Entry& a, const Entry& b) { return a.type < b.type; });
-      }
-      if (first != last) zone_->nodes_[n].flags &= static_cast<std::uint8_t>(~node_flag::kEmptyNonTerminal);
-      for (auto it = first; it != last;) {
-        auto end = std::find_if(it, last, [&](const Entry& e) { return e.type != it->type; });
-        check_rrset(it, end);
-        it = end;
-      }
+      if (first == last) continue;
+      std::stable_sort(first, last, [](const Entry& a, const Entry& b) { return a.type < b.type; });
+      zone_->nodes_[n].flags &= static_cast<std::uint8_t>(~node_flag::kEmptyNonTerminal);
+      for_each_rrset(n, [&](const Entry* run, const Entry* run_end) { check_rrset(run, run_end); });
     }
   }
 
   const ParsedRecord& record(const Entry& e) const { return file_.records[e.record]; }
 
+  /// Node n's entries, as [first, last).
+  std::pair<const Entry*, const Entry*> entries_of(std::size_t n) const {
+    return {entries_.data() + node_entries_[n], entries_.data() + node_entries_[n + 1]};
+  }
+
+  /// Calls fn(first, last) for each RRset of node n (a run of one type), in type order.
+  template <class Fn>
+  void for_each_rrset(std::size_t n, Fn&& fn) const {
+    auto [it, last] = entries_of(n);
+    while (it != last) {
+      const Entry* end = it;
+      while (end != last && end->type == it->type) ++end;
+      fn(it, end);
+      it = end;
+    }
+  }
+
   /// Duplicates and differing TTLs within one RRset [first, last), reported as a reading in file order would.
-  void check_rrset(std::vector<Entry>::const_iterator first, std::vector<Entry>::const_iterator last) {
+  void check_rrset(const Entry* first, const Entry* last) {
     const ParsedRecord& head = record(*first);
     const auto count = static_cast<std::size_t>(last - first);
     if (count > 1) {
@@ -252,8 +262,7 @@ class ZoneBuilder {
 
   /// The entries of `node` with `type`, as [first, last); empty when there are none.
   std::pair<const Entry*, const Entry*> typed(std::size_t node, std::uint16_t type) const {
-    const Entry* first = entries_.data() + node_entries_[node];
-    const Entry* last = entries_.data() + node_entries_[node + 1];
+    auto [first, last] = entries_of(node);
     while (first != last && first->type < type) ++first;
     const Entry* end = first;
     while (end != last && end->type == type) ++end;
@@ -286,8 +295,7 @@ class ZoneBuilder {
 
   void check_owners() {
     for (std::size_t n = 0; n < zone_->nodes_.size(); ++n) {
-      const Entry* first = entries_.data() + node_entries_[n];
-      const Entry* last = entries_.data() + node_entries_[n + 1];
+      auto [first, last] = entries_of(n);
       if (first == last) continue;
       const bool apex = n == 0;
       if (auto [soa, soa_end] = typed(n, kSOA); soa != soa_end && !apex)
@@ -349,14 +357,7 @@ class ZoneBuilder {
     for (std::size_t n = 0; n < zone.nodes_.size(); ++n) {
       Node& node = zone.nodes_[n];
       node.rrset_begin = static_cast<std::uint32_t>(zone.rrsets_.size());
-      const Entry* first = entries_.data() + node_entries_[n];
-      const Entry* last = entries_.data() + node_entries_[n + 1];
-      for (const Entry* it = first; it != last;) {
-        const Entry* end = it;
-        while (end != last && end->type == it->type) ++end;
-        add_rrset(it, end);
-        it = end;
-      }
+      for_each_rrset(n, [&](const Entry* first, const Entry* last) { add_rrset(first, last); });
       node.rrset_count = static_cast<std::uint16_t>(zone.rrsets_.size() - node.rrset_begin);
     }
   }
@@ -432,7 +433,6 @@ class ZoneBuilder {
   Bytes origin_;
   std::shared_ptr<Zone> zone_;
   std::vector<std::int32_t> parent_;         // per node; -1 for the apex
-  std::vector<std::uint64_t> hashes_;        // per node, to regrow the index
   std::size_t capacity_ = 0;                 // names the index is sized for
   std::vector<Entry> entries_;               // one per record; grouped by node after group()
   std::vector<std::uint32_t> node_entries_;  // node n's entries are [node_entries_[n], node_entries_[n+1])

@@ -2,7 +2,6 @@
 // ZoneSet: longest-match zone selection over the served zones.
 #include "sgdns/zone/zone_set.h"
 
-#include <cstring>
 #include <stdexcept>
 
 #include "sgdns/dns/name.h"
@@ -19,9 +18,15 @@ void ZoneSet::add(std::shared_ptr<const Zone> zone) {
   zones_.push_back(std::move(zone));
 }
 
-const Zone* ZoneSet::exact(const std::uint8_t* lname) const noexcept {
-  auto it = by_origin_.find(std::string_view(reinterpret_cast<const char*>(lname), dns::name_length(lname)));
+const Zone* ZoneSet::lookup(const std::uint8_t* lname, std::size_t len) const noexcept {
+  // A name of any other length cannot be an origin: with one zone, one suffix of a query is hashed.
+  if (!origin_lengths_.test(len)) return nullptr;
+  auto it = by_origin_.find(std::string_view(reinterpret_cast<const char*>(lname), len));
   return it == by_origin_.end() ? nullptr : it->second;
+}
+
+const Zone* ZoneSet::exact(const std::uint8_t* lname) const noexcept {
+  return lookup(lname, dns::name_length(lname));
 }
 
 const Zone* ZoneSet::find_zone(const std::uint8_t* lname) const noexcept {
@@ -32,16 +37,7 @@ const Zone* ZoneSet::find_zone(const std::uint8_t* lname, std::size_t len) const
   // Walking up from the full name finds the deepest (longest) origin first, so a child zone served
   // beside its parent wins for names below it.
   for (const std::uint8_t* p = lname; p; p = dns::parent_name(p)) {
-    const auto suffix_len = len - static_cast<std::size_t>(p - lname);
-    if (!origin_lengths_.test(suffix_len)) continue;
-    if (zones_.size() == 1) {
-      // The common deployment: one zone, compared directly instead of hashed.
-      const Zone& z = *zones_.front();
-      if (std::memcmp(z.origin(), p, suffix_len) == 0) return &z;
-      continue;
-    }
-    auto it = by_origin_.find(std::string_view(reinterpret_cast<const char*>(p), suffix_len));
-    if (it != by_origin_.end()) return it->second;
+    if (const Zone* z = lookup(p, len - static_cast<std::size_t>(p - lname))) return z;
   }
   return nullptr;
 }

@@ -69,14 +69,6 @@ std::set<std::string> pool_members(const json& pool) {
   return out;
 }
 
-std::size_t nonempty_lines(const std::string& text) {
-  std::istringstream in(text);
-  std::size_t n = 0;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) ++n;
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("explain: ECS from Frankfurt is eu-west by continent, scope 24, answered from edge-eu",
@@ -229,7 +221,7 @@ TEST_CASE("explain: bad input exits non-zero with one line on stderr and nothing
     CHECK_FALSE(e.run.timed_out);
     CHECK(e.run.exit_code != 0);
     CHECK(e.run.exit_code < 128);  // an orderly exit, not a crash
-    CHECK(nonempty_lines(e.stderr_text) == 1);
+    CHECK(nonempty_lines(e.stderr_text).size() == 1);
     CHECK(e.stderr_text.find(c.needle) != std::string::npos);
     CHECK(e.stdout_text.empty());
   }
@@ -241,7 +233,7 @@ TEST_CASE("explain: bad input exits non-zero with one line on stderr and nothing
   INFO("stderr:\n" << e.stderr_text);
   CHECK(e.run.exit_code != 0);
   CHECK(e.run.exit_code < 128);
-  CHECK(nonempty_lines(e.stderr_text) == 1);
+  CHECK(nonempty_lines(e.stderr_text).size() == 1);
   CHECK(e.stderr_text.find("records.\"www.geo.test.\".pools[1]: no pool \"edge-nowhere\"") !=
         std::string::npos);
 }

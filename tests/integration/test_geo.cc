@@ -18,14 +18,6 @@ namespace {
 
 const std::string kWww = "www.geo.test.";
 
-std::vector<std::string> nonempty_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
 // A query with EDNS, and an ECS option for `ecs` when non-empty.
 QueryOptions geo_query(const std::string& name, uint16_t type, const std::string& ecs = "",
                        uint16_t id = 0x5347) {

@@ -19,14 +19,6 @@ std::string www_address(const ServedZone& zone) {
   return a.size() == 1 && a[0].rdata.size() == 1 ? a[0].rdata[0] : "(none: " + r.text + ")";
 }
 
-std::vector<std::string> nonempty_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
 // Waits (bounded) for a server that is expected to give up; its exit status, or nullopt if it kept running.
 std::optional<int> run_to_exit(ServerProcess& server) {
   return server.wait_exit(Millis(5000));

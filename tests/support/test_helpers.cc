@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
 namespace sgdns::test {
 namespace {
@@ -91,6 +92,14 @@ std::string integration_zone(uint32_t serial, const std::string& www_address) {
   for (int i = 0; i < 30; ++i) text += "big      IN TXT \"" + std::to_string(100 + i) + filler + "\"\n";
   for (int i = 0; i < 8; ++i) text += "medium   IN TXT \"" + std::to_string(100 + i) + filler + "\"\n";
   return text;
+}
+
+std::vector<std::string> nonempty_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
 }
 
 ServedZone::ServedZone(const std::string& zone_origin, const std::string& zone_text,

@@ -24,6 +24,9 @@ std::vector<std::string> zone_file_records(const std::string& path, const std::s
 // ldns presentation text of one record, lowercased, for comparing with zone_file_records().
 std::string normalize_record_text(const std::string& text);
 
+/// The lines of `text` that are not empty (a server's log, say).
+std::vector<std::string> nonempty_lines(const std::string& text);
+
 // The absolute path of a file below tests/. Inline because SGDNS_TEST_DATA is defined for the test binaries
 // (tests/CMakeLists.txt), not for this library.
 inline std::string test_data_path(const std::string& relative) {

@@ -25,10 +25,13 @@ class ZoneSet {
   [[nodiscard]] const std::vector<std::shared_ptr<const Zone>>& zones() const noexcept { return zones_; }
 
  private:
+  /// The zone whose origin is the `len`-byte lowercase wire name `lname`.
+  [[nodiscard]] const Zone* lookup(const std::uint8_t* lname, std::size_t len) const noexcept;
+
   std::vector<std::shared_ptr<const Zone>> zones_;
   std::unordered_map<std::string_view, const Zone*> by_origin_;
   // Wire lengths of the origins: a suffix of the query name of any other length cannot be an origin, so
-  // it is not looked up at all (with one zone, find_zone() compares one suffix).
+  // it is not looked up at all.
   std::bitset<256> origin_lengths_;
 };
 

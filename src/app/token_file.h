@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+// Reading the admin bearer token from a file, shared by the server (admin.token_file) and `sgdns ctl`.
+#pragma once
+#include <optional>
+#include <string>
+
+namespace sgdns::app {
+
+/// The file's text without trailing whitespace (an editor's or `echo`'s newline is not part of the token);
+/// nullopt when the file cannot be read.
+[[nodiscard]] std::optional<std::string> read_token_file(const std::string& path);
+
+}  // namespace sgdns::app
