@@ -2,10 +2,14 @@
 // engine_bench: the cost of engine::answer() alone (parse -> lookup -> write), no sockets.
 //
 // Usage: sgdns-engine-bench ZONE ORIGIN QUERIES [N]
-//   QUERIES is a dnsperf query file ("name TYPE" per line). The queries are built once (no EDNS, as
-//   bench/run's dnsperf sends them), then answered N times in order (default 1,000,000). Prints
-//   nanoseconds per query. Under `valgrind --tool=callgrind` the instruction count per query is the
-//   figure that does not depend on how busy the machine is (bench/README.md).
+//        sgdns-engine-bench --config CONFIG.json --raw QUERIES.bin [N]
+//   QUERIES is a dnsperf query file ("name TYPE" per line); the queries are built once (no EDNS, as
+//   bench/run's dnsperf sends them). With --config the World is the one the server would build
+//   (zones, GeoIP, policies) and QUERIES.bin holds whole messages as dnsperf -B reads them (2-byte
+//   length, then the message), e.g. bench/data/geo-ecs-multi.bin. The queries are answered N times in
+//   order (default 1,000,000). Prints nanoseconds per query. Under `valgrind --tool=callgrind` the
+//   instruction count per query is the figure that does not depend on how busy the machine is
+//   (bench/README.md).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +20,7 @@
 
 #include <netinet/in.h>
 
+#include "sgdns/config/config.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/engine/engine.h"
@@ -45,17 +50,8 @@ std::vector<std::uint8_t> make_query(const std::string& name, std::uint16_t type
   return v;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: %s ZONE ORIGIN QUERIES [N]\n", argv[0]);
-    return 2;
-  }
-  const long n = argc > 4 ? std::atol(argv[4]) : 1'000'000;
-  engine::World world;
-  world.zones.add(zone::Zone::load(argv[2], argv[1]));
-  std::ifstream in(argv[3]);
+std::vector<std::vector<std::uint8_t>> read_text_queries(const char* path) {
+  std::ifstream in(path);
   std::vector<std::vector<std::uint8_t>> queries;
   for (std::string line; std::getline(in, line);) {
     std::istringstream fields(line);
@@ -63,8 +59,45 @@ int main(int argc, char** argv) {
     if (!(fields >> name >> type)) continue;
     queries.push_back(make_query(name, type_code(type), static_cast<std::uint16_t>(queries.size())));
   }
+  return queries;
+}
+
+std::vector<std::vector<std::uint8_t>> read_raw_queries(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::vector<std::uint8_t>> queries;
+  unsigned char length[2];
+  while (in.read(reinterpret_cast<char*>(length), 2)) {
+    std::vector<std::uint8_t> message(static_cast<std::size_t>(length[0] << 8 | length[1]));
+    if (!in.read(reinterpret_cast<char*>(message.data()), static_cast<std::streamsize>(message.size())))
+      break;
+    queries.push_back(std::move(message));
+  }
+  return queries;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool from_config = argc >= 5 && std::string(argv[1]) == "--config" && std::string(argv[3]) == "--raw";
+  if (argc < 4 || (std::string(argv[1]) == "--config" && !from_config)) {
+    std::fprintf(stderr,
+                 "usage: %s ZONE ORIGIN QUERIES [N]\n       %s --config CONFIG.json --raw QUERIES.bin [N]\n",
+                 argv[0], argv[0]);
+    return 2;
+  }
+  const int n_arg = from_config ? 5 : 4;
+  const long n = argc > n_arg ? std::atol(argv[n_arg]) : 1'000'000;
+  std::shared_ptr<engine::World> shared_world;
+  if (from_config) {
+    shared_world = config::build_world(config::load_config_file(argv[2]), 1);
+  } else {
+    shared_world = std::make_shared<engine::World>();
+    shared_world->zones.add(zone::Zone::load(argv[2], argv[1]));
+  }
+  const engine::World& world = *shared_world;
+  const auto queries = from_config ? read_raw_queries(argv[4]) : read_text_queries(argv[3]);
   if (queries.empty()) {
-    std::fprintf(stderr, "%s: no queries in %s\n", argv[0], argv[3]);
+    std::fprintf(stderr, "%s: no queries in %s\n", argv[0], argv[from_config ? 4 : 3]);
     return 1;
   }
   engine::Scratch scratch;

@@ -30,10 +30,14 @@ bool wants_nsid(const World& world, const dns::Query& q) {
 }
 
 /// RFC 6891 6.2.5: the reply may use what the client advertised, capped by our own maximum; no EDNS, 512.
-std::size_t udp_limit(const World& world, const dns::Query& q) {
+/// A cap the transport learnt for this path (Client::udp_reply_cap) lowers it further, never below 512.
+std::size_t udp_limit(const World& world, const dns::Query& q, const Client& client) {
   if (!q.edns.present) return dns::kMaxUdpPayloadNoEdns;
-  std::size_t client = std::max<std::size_t>(q.edns.udp_payload, dns::kMaxUdpPayloadNoEdns);
-  return std::min<std::size_t>(client, std::max<std::size_t>(world.options.edns_max_payload, 512));
+  std::size_t limit = std::max<std::size_t>(q.edns.udp_payload, dns::kMaxUdpPayloadNoEdns);
+  limit = std::min<std::size_t>(limit, std::max<std::size_t>(world.options.edns_max_payload, 512));
+  if (client.udp_reply_cap != 0)
+    limit = std::min<std::size_t>(limit, std::max<std::size_t>(client.udp_reply_cap, 512));
+  return limit;
 }
 
 constexpr std::size_t kEcsFixedSize = 4;  // family, source prefix, scope prefix
@@ -133,7 +137,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   if (status == dns::ParseStatus::Drop) return {0, Outcome::Drop, 0};
 
   dns::Writer w(out.data(), std::min<std::size_t>(out.size(), dns::kMaxMessage));
-  std::size_t limit = client.transport == Transport::Udp ? udp_limit(world, q) : dns::kMaxMessage;
+  std::size_t limit = client.transport == Transport::Udp ? udp_limit(world, q, client) : dns::kMaxMessage;
   std::size_t opt_size = 0;
   if (q.edns.present) {
     opt_size =

@@ -43,12 +43,15 @@ struct UdpServer::Worker {
   std::array<iovec, kBatch> out_iov{};
   std::array<mmsghdr, kBatch> in_msgs{};
   std::array<mmsghdr, kBatch> out_msgs{};
+  std::array<int, kBatch> query_of_reply{};  // which received datagram each reply answers
   engine::Scratch scratch;
   metrics::WorkerCounters* counters = nullptr;
 
   void run(WorldStore& store, const std::atomic<bool>& stopping);
   int receive();
   void answer_batch(const engine::World& world, int received);
+  void send_replies(const engine::World& world, int replies);
+  bool resend_smaller(const engine::World& world, int reply);
 };
 
 namespace {
@@ -126,17 +129,43 @@ void UdpServer::Worker::answer_batch(const engine::World& world, int received) {
     std::size_t control = pktinfo ? reply_control(h, control_out[replies].data()) : 0;
     o.msg_control = control ? control_out[replies].data() : nullptr;
     o.msg_controllen = control;
+    query_of_reply[replies] = i;
     ++replies;
   }
+  send_replies(world, replies);
+}
+
+void UdpServer::Worker::send_replies(const engine::World& world, int replies) {
   for (int sent = 0; sent < replies;) {
     int n = ::sendmmsg(fd, out_msgs.data() + sent, static_cast<unsigned>(replies - sent), MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ++sent;  // skip the datagram the kernel refused (e.g. unreachable peer) and send the rest
+    if (n >= 0) {
+      sent += n;
       continue;
     }
-    sent += n;
+    if (errno == EINTR) continue;
+    // The socket never fragments (socket_options.cc), so a reply larger than the link's MTU is refused
+    // here rather than sent in pieces: answer it again, smaller (truncated if need be), as RFC 9715 asks.
+    if (errno == EMSGSIZE) (void)resend_smaller(world, sent);
+    ++sent;  // that datagram is done with (sent smaller, or refused for good, e.g. unreachable peer)
   }
+}
+
+bool UdpServer::Worker::resend_smaller(const engine::World& world, int reply) {
+  // 1232 fits any IPv6 path (1280-byte minimum MTU) and is the DNS flag day 2020 value; 512 fits any
+  // IPv4 link (576-byte minimum).
+  static constexpr std::uint16_t kCaps[] = {1232, 512};
+  const int i = query_of_reply[reply];
+  for (std::uint16_t cap : kCaps) {
+    if (out_iov[reply].iov_len <= cap) continue;
+    engine::Client client{reinterpret_cast<const sockaddr*>(&peers[i]), engine::Transport::Udp, cap};
+    engine::Reply smaller = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch,
+                                           {out[reply].data(), out[reply].size()});
+    if (smaller.size == 0) return false;
+    out_iov[reply].iov_len = smaller.size;
+    if (::sendmsg(fd, &out_msgs[reply].msg_hdr, MSG_DONTWAIT) >= 0) return true;
+    if (errno != EMSGSIZE) return false;
+  }
+  return false;
 }
 
 void UdpServer::Worker::run(WorldStore& store, const std::atomic<bool>& stopping) {

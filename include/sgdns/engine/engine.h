@@ -24,6 +24,9 @@ enum class Transport : std::uint8_t { Udp, Tcp };
 struct Client {
   const sockaddr* address = nullptr;  // the peer; may be null in tests
   Transport transport = Transport::Udp;
+  /// Largest UDP reply the path to this client can carry unfragmented, when the transport learnt it the
+  /// hard way (the kernel refused a larger reply); 0 = no limit beyond EDNS and our own maximum.
+  std::uint16_t udp_reply_cap = 0;
 };
 
 enum class Outcome : std::uint8_t {

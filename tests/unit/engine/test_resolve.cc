@@ -95,3 +95,29 @@ TEST_CASE("the server's EDNS payload caps the reply size", "[engine][edns]") {
   CHECK(r.size <= 1232);
   CHECK(ldns_pkt_edns_udp_size(r.get()) == 1232);
 }
+
+TEST_CASE("a reply cap the transport learnt lowers the UDP limit, never below 512", "[engine][edns]") {
+  std::string text = kZone;
+  for (int i = 0; i < 100; ++i) text += "many A 192.0.2." + std::to_string(i + 1) + "\n";
+  for (int i = 0; i < 20; ++i) text += "some A 192.0.2." + std::to_string(i + 1) + "\n";
+  auto world = world_with(text);
+  world.options.edns_max_payload = 4096;
+  auto query = make_query("many.example.test.", dns::rrtype::kA, true, 4096);
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  engine::Scratch scratch;
+  std::vector<std::uint8_t> out(4096);
+  const auto answer_with_cap = [&](std::uint16_t cap) {
+    engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Udp, cap};
+    return engine::answer(world, query, client, scratch, out).size;
+  };
+  CHECK(answer_with_cap(0) > 1232);  // 100 addresses fit in 4096 bytes
+  const std::size_t capped = answer_with_cap(1232);
+  CHECK(capped <= 1232);
+  CHECK((out[2] & 0x02) != 0);  // TC
+  CHECK(out[11] == 1);          // ARCOUNT: the OPT record is still there
+  // 20 addresses need about 370 bytes: a cap below 512 still lets them through whole.
+  query = make_query("some.example.test.", dns::rrtype::kA, true, 4096);
+  CHECK(answer_with_cap(100) > 300);
+  CHECK((out[2] & 0x02) == 0);
+}

@@ -21,10 +21,11 @@ int option(int fd, int level, int name) {
 
 }  // namespace
 
-TEST_CASE("UDP sockets ignore path MTU and ask for PKTINFO only on wildcard addresses", "[net]") {
+TEST_CASE("UDP sockets never fragment, ignore path MTU and ask for PKTINFO only on wildcard addresses",
+          "[net]") {
   SECTION("IPv4, one address") {
     int fd = net::bind_udp(config::parse_socket_address("127.0.0.1:0"), false);
-    CHECK(option(fd, IPPROTO_IP, IP_MTU_DISCOVER) == IP_PMTUDISC_OMIT);
+    CHECK(option(fd, IPPROTO_IP, IP_MTU_DISCOVER) == IP_PMTUDISC_PROBE);
     CHECK(option(fd, IPPROTO_IP, IP_PKTINFO) == 0);
     CHECK(option(fd, SOL_SOCKET, SO_REUSEPORT) == 1);
     ::close(fd);
@@ -41,7 +42,7 @@ TEST_CASE("UDP sockets ignore path MTU and ask for PKTINFO only on wildcard addr
     CHECK_FALSE(net::is_wildcard(config::parse_socket_address("[::1]:0")));
     CHECK_FALSE(net::is_wildcard(config::parse_socket_address("127.0.0.1:0")));
     int fd = net::bind_udp(config::parse_socket_address("[::1]:0"), false);
-    CHECK(option(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER) == IPV6_PMTUDISC_OMIT);
+    CHECK(option(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER) == IPV6_PMTUDISC_PROBE);
     CHECK(option(fd, IPPROTO_IPV6, IPV6_V6ONLY) == 1);
     ::close(fd);
   }
