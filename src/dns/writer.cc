@@ -170,6 +170,8 @@ bool Writer::put_pointer(std::size_t target) noexcept {
 }
 
 bool Writer::put_name(const std::uint8_t* name) noexcept {
+  // The root (every OPT record's owner) is one byte: shorter than any pointer, nothing to search for.
+  if (name[0] == 0) return put_u8(0);
   std::array<std::uint8_t, kMaxLabels> starts;
   std::size_t nlabels = 0;
   std::size_t len = 0;

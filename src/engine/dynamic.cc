@@ -187,8 +187,12 @@ DynamicChoice choose(const World& world, HealthReader& health, const Record& rec
     if (!can_answer(pool, rdlen)) continue;
     if (!first) first = &pool;
     if (rec.kind == Kind::Multivalue || rec.kind == Kind::Weighted) break;
-    if (pool_live(health, pool, rdlen))
-      return answer_from(health, pool, rdlen, rec.max_answers, false, s.rng, out);
+    // One pass over the members: picking the live ones also says whether there are any.
+    if (pool.is_cname()) {
+      if (health.up(pool.cname_health_id)) return {DynamicChoice::Kind::Cname, &pool};
+    } else if (pick_members(health, pool, rdlen, rec.max_answers, false, s.rng, out) > 0) {
+      return {DynamicChoice::Kind::Addresses, &pool};
+    }
   }
   if (!first) return {};
   if (rec.kind == Kind::Multivalue && gather(health, rec, rdlen, false, out) > 0)

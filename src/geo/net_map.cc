@@ -75,7 +75,8 @@ MapResult NetMap::walk(std::uint32_t start, int start_depth, const std::uint8_t*
 
 MapResult NetMap::lookup_v4(const std::uint8_t address[4]) const noexcept {
   if (nodes_.empty()) return whole_space(v4_root_, default_value_);
-  return walk(v4_root_, v4_root_depth_, address, 32, 96);
+  const std::uint64_t start = v4_by_first16_[static_cast<std::size_t>(address[0]) << 8 | address[1]];
+  return walk(static_cast<std::uint32_t>(start), static_cast<int>(start >> 32), address, 32, 96);
 }
 
 MapResult NetMap::lookup_v6(const std::uint8_t address[16]) const noexcept {

@@ -113,6 +113,21 @@ NetMap NetMapBuilder::build() const {
   }
   map.v4_root_ = slot;
   map.v4_root_depth_ = depth;
+  // And where each of the 65,536 IPv4 /16s sits, so a lookup starts at most 16 steps from its leaf
+  // instead of 32 dependent loads down from ::/96.
+  map.v4_by_first16_.resize(std::size_t{1} << NetMap::kV4TableBits);
+  for (std::uint32_t first16 = 0; first16 < map.v4_by_first16_.size(); ++first16) {
+    const std::uint8_t address[2] = {static_cast<std::uint8_t>(first16 >> 8),
+                                     static_cast<std::uint8_t>(first16)};
+    std::uint32_t at = map.v4_root_;
+    int at_depth = map.v4_root_depth_;
+    while (!is_leaf(at) && at_depth < 96 + NetMap::kV4TableBits) {
+      at = map.nodes_[2 * static_cast<std::size_t>(at) +
+                      static_cast<std::size_t>(address_bit(address, at_depth - 96))];
+      ++at_depth;
+    }
+    map.v4_by_first16_[first16] = at | (std::uint64_t{static_cast<std::uint32_t>(at_depth)} << 32);
+  }
   return map;
 }
 

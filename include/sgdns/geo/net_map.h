@@ -39,6 +39,9 @@ class NetMap {
   [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size() / 2; }  // two slots a node
   [[nodiscard]] std::uint32_t default_value() const noexcept { return default_value_; }
 
+  /// IPv4 lookups start from a table indexed by the address's first 16 bits (512 KiB per map).
+  static constexpr int kV4TableBits = 16;
+
  private:
   friend class NetMapBuilder;
   [[nodiscard]] MapResult walk(std::uint32_t start, int start_depth, const std::uint8_t* address, int bits,
@@ -48,6 +51,9 @@ class NetMap {
   std::vector<std::uint32_t> nodes_;  // 2 slots per node
   std::uint32_t v4_root_ = 0;         // slot-encoded entry for ::/96 (leaf or node)
   int v4_root_depth_ = 96;
+  /// Per IPv4 /16: the slot kV4TableBits steps below ::/96, or the leaf met before (low 32 bits), and
+  /// its depth in IPv6 terms (high 32 bits). Empty when the map has no nodes.
+  std::vector<std::uint64_t> v4_by_first16_;
   std::uint32_t default_value_ = 0;
 };
 

@@ -138,6 +138,21 @@ TEST_CASE("IPv4 lookups start at ::/96 and report IPv4 prefix lengths", "[geo]")
   }
 }
 
+TEST_CASE("IPv4 lookups agree on both sides of the /16 start table", "[geo]") {
+  // Lookups start from a table of where each /16 sits in the trie: leaves above, at and below it.
+  const NetMap map =
+      build(0, {{"10.0.0.0/15", 1}, {"10.2.0.0/16", 2}, {"10.3.0.0/17", 3}, {"10.3.128.1/32", 4}});
+  CHECK(at(map, "10.1.255.255") == P{1, 15});
+  CHECK(at(map, "10.2.0.1") == P{2, 16});
+  CHECK(at(map, "10.3.127.0") == P{3, 17});
+  CHECK(at(map, "10.3.128.1") == P{4, 32});
+  CHECK(at(map, "10.3.128.0") == P{0, 32});
+  CHECK(at(map, "10.3.128.2") == P{0, 31});
+  CHECK(at(map, "10.4.0.0") == P{0, 14});  // 10.4.0.0/14 is the sibling of 10.0.0.0/14
+  CHECK(at(map, "0.0.0.0") == P{0, 5});
+  CHECK(at(map, "255.255.255.255") == P{0, 1});
+}
+
 TEST_CASE("IPv4-mapped IPv6 addresses are looked up as IPv4, scope in IPv6 terms", "[geo]") {
   const NetMap map = build(0, {{"192.0.2.0/24", 5}, {"2001:db8::/32", 6}});
   CHECK(at(map, "::ffff:192.0.2.7") == P{5, 120});
