@@ -162,13 +162,7 @@ void parse_body(std::span<const std::uint8_t> pkt, std::uint16_t qdcount, std::u
 
   bool seen_opt = false;
   for (std::uint16_t i = 0; i < arcount; ++i) {
-    // The OPT record is owned by the root: one zero byte, no name to walk.
-    std::size_t owner_len = 1;
-    if (pos < pkt.size() && pkt[pos] == 0) {
-      ++pos;
-    } else {
-      owner_len = read_name(pkt, pos, scratch, true);
-    }
+    const std::size_t owner_len = read_name(pkt, pos, scratch, true);
     if (owner_len == 0 || pkt.size() - pos < kRrFixedSize) {
       problems.formerr = true;
       return;

@@ -27,6 +27,12 @@ constexpr bool is_digit(char c) noexcept {
 
 std::size_t read_name(std::span<const std::uint8_t> pkt, std::size_t& off, std::uint8_t* out,
                       bool allow_compression) noexcept {
+  // The root (the owner of every OPT record) is one zero byte: no walk.
+  if (off < pkt.size() && pkt[off] == 0) {
+    out[0] = 0;
+    ++off;
+    return 1;
+  }
   std::size_t pos = off;
   // Every pointer must land before the piece of name it was found in, so each jump strictly decreases
   // this bound and the walk terminates even on hostile input.

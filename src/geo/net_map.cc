@@ -30,10 +30,10 @@ bool is_v4_mapped(const std::uint8_t address[16]) noexcept {
   return std::memcmp(address, kPrefix, sizeof kPrefix) == 0;
 }
 
-/// The answer of a map without nodes: its one leaf, kept in v4_root_ (a default-constructed map's
-/// v4_root_ is not a leaf and stands for the default value). The scope is 0 for every address.
-MapResult whole_space(std::uint32_t v4_root, std::uint32_t default_value) noexcept {
-  return {is_leaf(v4_root) ? leaf_value(v4_root) : default_value, 0};
+/// The answer of a map without nodes: its one leaf (NetMap::only_leaf_), or the default value for a
+/// default-constructed map. The scope is 0 for every address.
+MapResult whole_space(std::uint32_t only_leaf, std::uint32_t default_value) noexcept {
+  return {is_leaf(only_leaf) ? leaf_value(only_leaf) : default_value, 0};
 }
 
 }  // namespace
@@ -74,13 +74,13 @@ MapResult NetMap::walk(std::uint32_t start, int start_depth, const std::uint8_t*
 }
 
 MapResult NetMap::lookup_v4(const std::uint8_t address[4]) const noexcept {
-  if (nodes_.empty()) return whole_space(v4_root_, default_value_);
+  if (nodes_.empty()) return whole_space(only_leaf_, default_value_);
   const std::uint64_t start = v4_by_first16_[static_cast<std::size_t>(address[0]) << 8 | address[1]];
   return walk(static_cast<std::uint32_t>(start), static_cast<int>(start >> 32), address, 32, 96);
 }
 
 MapResult NetMap::lookup_v6(const std::uint8_t address[16]) const noexcept {
-  if (nodes_.empty()) return whole_space(v4_root_, default_value_);
+  if (nodes_.empty()) return whole_space(only_leaf_, default_value_);
   if (is_v4_mapped(address)) {
     // Same answer as the plain IPv4 address; the scope covers the mapped form of that IPv4 network (a map
     // without nodes answered above: one value everywhere has scope 0, mapped addresses included).

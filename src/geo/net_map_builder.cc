@@ -56,6 +56,17 @@ class Compiler {
   std::vector<std::uint32_t> out_;
 };
 
+/// Follows `slot` down the compiled trie from `depth` until a leaf or depth `until`, taking the child
+/// `bit(depth)` at each step; `depth` ends where the walk stopped.
+template <class Bit>
+std::uint32_t descend(const std::vector<std::uint32_t>& nodes, std::uint32_t slot, int& depth, int until,
+                      Bit bit) {
+  for (; depth < until && !is_leaf(slot); ++depth) {
+    slot = nodes[2 * static_cast<std::size_t>(slot) + static_cast<std::size_t>(bit(depth))];
+  }
+  return slot;
+}
+
 }  // namespace
 
 NetMapBuilder::NetMapBuilder(std::uint32_t default_value) : default_value_(default_value) {
@@ -99,34 +110,22 @@ NetMap NetMapBuilder::build() const {
   NetMap map;
   map.default_value_ = default_value_;
   if (is_leaf(root)) {  // one value everywhere: no nodes, the leaf stands for the whole space
-    map.v4_root_ = root;
-    map.v4_root_depth_ = 0;
+    map.only_leaf_ = root;
     return map;
   }
   map.nodes_ = compiler.take_root_first();
-  // Cache where ::/96 sits (96 zero bits down, or the leaf above it) so IPv4 lookups skip 96 steps.
-  std::uint32_t slot = 0;
-  int depth = 0;
-  while (depth < 96 && !is_leaf(slot)) {
-    slot = map.nodes_[2 * static_cast<std::size_t>(slot)];
-    ++depth;
-  }
-  map.v4_root_ = slot;
-  map.v4_root_depth_ = depth;
-  // And where each of the 65,536 IPv4 /16s sits, so a lookup starts at most 16 steps from its leaf
-  // instead of 32 dependent loads down from ::/96.
+  // Where each of the 65,536 IPv4 /16s sits (below ::/96, 96 zero bits down), so an IPv4 lookup starts
+  // at most 16 steps from its leaf instead of 32 dependent loads down from ::/96.
+  int v4_depth = 0;
+  const std::uint32_t v4_root = descend(map.nodes_, 0, v4_depth, 96, [](int) { return 0; });
   map.v4_by_first16_.resize(std::size_t{1} << NetMap::kV4TableBits);
   for (std::uint32_t first16 = 0; first16 < map.v4_by_first16_.size(); ++first16) {
     const std::uint8_t address[2] = {static_cast<std::uint8_t>(first16 >> 8),
                                      static_cast<std::uint8_t>(first16)};
-    std::uint32_t at = map.v4_root_;
-    int at_depth = map.v4_root_depth_;
-    while (!is_leaf(at) && at_depth < 96 + NetMap::kV4TableBits) {
-      at = map.nodes_[2 * static_cast<std::size_t>(at) +
-                      static_cast<std::size_t>(address_bit(address, at_depth - 96))];
-      ++at_depth;
-    }
-    map.v4_by_first16_[first16] = at | (std::uint64_t{static_cast<std::uint32_t>(at_depth)} << 32);
+    int depth = v4_depth;
+    const std::uint32_t slot = descend(map.nodes_, v4_root, depth, 96 + NetMap::kV4TableBits,
+                                       [&](int at) { return address_bit(address, at - 96); });
+    map.v4_by_first16_[first16] = slot | (std::uint64_t{static_cast<std::uint32_t>(depth)} << 32);
   }
   return map;
 }

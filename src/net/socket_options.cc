@@ -53,12 +53,10 @@ int bind_udp(const config::SocketAddress& a, bool pktinfo) {
   // A reply over that limit is refused by the kernel with EMSGSIZE and the UDP worker sends a smaller one
   // (udp_server.cc). With DF set the kernel also skips choosing an IP ID for every reply: NSD, Knot and
   // gdnsd use IP_PMTUDISC_OMIT (no DF), which costs that hash; measured here 2.4 % more qps without it.
-  int probe = a.family() == AF_INET6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
-  if (a.family() == AF_INET6) {
-    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe, sizeof probe);
-  } else {
-    (void)::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
-  }
+  const bool v6 = a.family() == AF_INET6;
+  int probe = v6 ? IPV6_PMTUDISC_PROBE : IP_PMTUDISC_PROBE;
+  (void)::setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, &probe,
+                     sizeof probe);
   if (::bind(fd, a.get(), a.length) != 0) fail(fd, a, "bind");
   return fd;
 }

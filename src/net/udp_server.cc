@@ -51,7 +51,7 @@ struct UdpServer::Worker {
   int receive();
   void answer_batch(const engine::World& world, int received);
   void send_replies(const engine::World& world, int replies);
-  bool resend_smaller(const engine::World& world, int reply);
+  void resend_smaller(const engine::World& world, int reply);
 };
 
 namespace {
@@ -145,12 +145,12 @@ void UdpServer::Worker::send_replies(const engine::World& world, int replies) {
     if (errno == EINTR) continue;
     // The socket never fragments (socket_options.cc), so a reply larger than the link's MTU is refused
     // here rather than sent in pieces: answer it again, smaller (truncated if need be), as RFC 9715 asks.
-    if (errno == EMSGSIZE) (void)resend_smaller(world, sent);
+    if (errno == EMSGSIZE) resend_smaller(world, sent);
     ++sent;  // that datagram is done with (sent smaller, or refused for good, e.g. unreachable peer)
   }
 }
 
-bool UdpServer::Worker::resend_smaller(const engine::World& world, int reply) {
+void UdpServer::Worker::resend_smaller(const engine::World& world, int reply) {
   // 1232 fits any IPv6 path (1280-byte minimum MTU) and is the DNS flag day 2020 value; 512 fits any
   // IPv4 link (576-byte minimum).
   static constexpr std::uint16_t kCaps[] = {1232, 512};
@@ -160,12 +160,10 @@ bool UdpServer::Worker::resend_smaller(const engine::World& world, int reply) {
     engine::Client client{reinterpret_cast<const sockaddr*>(&peers[i]), engine::Transport::Udp, cap};
     engine::Reply smaller = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch,
                                            {out[reply].data(), out[reply].size()});
-    if (smaller.size == 0) return false;
+    if (smaller.size == 0) return;
     out_iov[reply].iov_len = smaller.size;
-    if (::sendmsg(fd, &out_msgs[reply].msg_hdr, MSG_DONTWAIT) >= 0) return true;
-    if (errno != EMSGSIZE) return false;
+    if (::sendmsg(fd, &out_msgs[reply].msg_hdr, MSG_DONTWAIT) >= 0 || errno != EMSGSIZE) return;
   }
-  return false;
 }
 
 void UdpServer::Worker::run(WorldStore& store, const std::atomic<bool>& stopping) {

@@ -49,8 +49,9 @@ class NetMap {
   /// Each node: two child slots. A slot with the top bit set is a leaf holding a value; otherwise it
   /// is the index of the next node.
   std::vector<std::uint32_t> nodes_;  // 2 slots per node
-  std::uint32_t v4_root_ = 0;         // slot-encoded entry for ::/96 (leaf or node)
-  int v4_root_depth_ = 96;
+  /// A map without nodes: the leaf that stands for every address (a default-constructed map's 0 is not
+  /// a leaf and stands for the default value).
+  std::uint32_t only_leaf_ = 0;
   /// Per IPv4 /16: the slot kV4TableBits steps below ::/96, or the leaf met before (low 32 bits), and
   /// its depth in IPv6 terms (high 32 bits). Empty when the map has no nodes.
   std::vector<std::uint64_t> v4_by_first16_;
