@@ -13,30 +13,35 @@
 # so a policy-rc.d that answers 101 ("action forbidden") is put in place for the
 # duration of the install and removed afterwards.
 
-# Compile sgdns (Release or any other build type).
+# Compile sgdns (Release or any other build type). libssl-dev: the admin port
+# loads its TLS certificate and key through OpenSSL.
 SGDNS_BUILD_DEPS=(
   build-essential cmake ninja-build ccache pkg-config
   libldns-dev libmaxminddb-dev libuv1-dev liburcu-dev nlohmann-json3-dev
-  prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev catch2
+  prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev catch2 libssl-dev
 )
 
 # Run every test: the build deps plus reference servers/clients for the
 # differential and integration tests, clang + compiler-rt for the fuzz build,
-# the GeoIP tools for making test databases, clang-format for the format check
-# and kzonecheck (knot-dnssecutils on Debian 12) for the zone lint.
+# the GeoIP tools for making test databases, clang-format for the format check,
+# kzonecheck (knot-dnssecutils on Debian 12) for the zone lint, openssl to make
+# the admin TLS test certificates, curl as an independent HTTP client and
+# systemd for `systemd-analyze verify/security` of the shipped unit.
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
   clang libclang-rt-14-dev clang-format
   mmdb-bin libmaxmind-db-writer-perl
-  knot-dnssecutils prometheus
+  knot-dnssecutils prometheus openssl curl systemd
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's
-# runtime stage installs exactly these).
+# runtime stage installs exactly these). libssl-dev, not just libssl3: Debian's
+# civetweb dlopen()s the unversioned "libssl.so" and "libcrypto.so", which only
+# the -dev package provides, when the admin port serves TLS.
 SGDNS_RUNTIME_DEPS=(
   libldns3 libmaxminddb0 libuv1 liburcu8 libcurl4 libcivetweb1
-  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0
+  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libssl3 libssl-dev
 )
 
 # Print the packages among "$@" that are not installed.

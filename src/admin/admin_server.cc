@@ -1,64 +1,27 @@
 // SPDX-License-Identifier: MIT
 // Admin HTTP on civetweb: a well-kept embeddable server (prometheus-cpp already brings it), so we do not
-// hand-write HTTP parsing for an operator-facing port.
+// hand-write HTTP parsing for an operator-facing port. This file only moves bytes between civetweb and the
+// Router; every callback catches everything, because an exception unwinding into civetweb's C frames
+// would end the process.
 #include "sgdns/admin/admin_server.h"
 
 #include <civetweb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
-#include <vector>
 
 #include "sgdns/util/log.h"
+#include "sgdns/util/text.h"
 
 namespace sgdns::admin {
-
-Response error(int status, const std::string& message) {
-  return Response{status, nlohmann::json{{"error", message}}.dump() + "\n"};
-}
-
 namespace {
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
-}
-
-std::string url_decode(const std::string& in) {
-  std::vector<char> out(in.size() + 1);
-  int n = mg_url_decode(in.c_str(), static_cast<int>(in.size()), out.data(), static_cast<int>(out.size()), 1);
-  return n < 0 ? in : std::string(out.data(), static_cast<std::size_t>(n));
-}
-
-std::map<std::string, std::string> parse_query(const std::string& query) {
-  std::map<std::string, std::string> out;
-  std::size_t start = 0;
-  while (start < query.size()) {
-    std::size_t amp = query.find('&', start);
-    if (amp == std::string::npos) amp = query.size();
-    std::string pair = query.substr(start, amp - start);
-    std::size_t eq = pair.find('=');
-    if (!pair.empty())
-      out[url_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
-    start = amp + 1;
-  }
-  return out;
-}
-
-/// Constant-time comparison, so the token cannot be guessed byte by byte from response times.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
+/// A request body must arrive within this long of the handler starting to read it; civetweb's own
+/// request_timeout_ms bounds the headers and each read, not the whole body.
+constexpr auto kBodyDeadline = std::chrono::seconds(10);
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -74,123 +37,200 @@ const char* reason_phrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
     case 409:
       return "Conflict";
     case 413:
       return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
     case 422:
       return "Unprocessable Entity";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
     default:
       return status < 500 ? "Client Error" : "Internal Server Error";
   }
 }
 
+void send(mg_connection* conn, const Response& r) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s"
+            "Connection: close\r\n\r\n",
+            r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(),
+            r.status == 401 ? "WWW-Authenticate: Bearer realm=\"sgdns\"\r\n" : "");
+  mg_write(conn, r.body.data(), r.body.size());
+}
+
+std::string peer_of(const mg_request_info* info) {
+  std::string address = info->remote_addr;
+  if (address.find(':') != std::string::npos) address = "[" + address + "]";
+  return address + ":" + std::to_string(info->remote_port);
+}
+
+/// The first OpenSSL error on this thread's queue, as text.
+std::string openssl_error() {
+  unsigned long code = ERR_get_error();
+  char text[256] = "unknown error";
+  if (code) ERR_error_string_n(code, text, sizeof text);
+  ERR_clear_error();
+  return text;
+}
+
 }  // namespace
 
 struct AdminServer::Impl {
-  Backend& backend;
-  std::string token;
+  Router router;
+  ListenOptions listen;
+  std::string tls_error;  // why the certificate or key did not load
   mg_context* ctx = nullptr;
 
-  static int on_request(mg_connection* conn, void* data) {
-    auto* self = static_cast<Impl*>(data);
-    const mg_request_info* info = mg_get_request_info(conn);
-    std::string body;
-    Response r;
-    if (info->content_length > static_cast<long long>(kMaxBody)) {
-      r = error(413, "body larger than " + std::to_string(kMaxBody) + " bytes");
-    } else {
-      char buf[4096];
-      int n;
-      while (body.size() <= kMaxBody && (n = mg_read(conn, buf, sizeof buf)) > 0)
-        body.append(buf, static_cast<std::size_t>(n));
-      if (body.size() > kMaxBody) {
-        r = error(413, "body larger than " + std::to_string(kMaxBody) + " bytes");
-      } else {
-        const char* auth = mg_get_header(conn, "Authorization");
-        std::string auth_text = auth ? auth : "";
-        r = self->owner->handle(info->request_method, info->local_uri ? info->local_uri : "/",
-                                info->query_string ? info->query_string : "", auth ? &auth_text : nullptr,
-                                body);
-      }
+  Impl(ListenOptions l, Tokens tokens, Backend& backend)
+      : router(backend, std::move(tokens)), listen(std::move(l)) {}
+
+  /// Reads the body: at most kMaxBody + 1 bytes (the router answers 413 beyond), within kBodyDeadline.
+  static std::optional<Response> read_body(mg_connection* conn, const mg_request_info* info,
+                                           std::string& body) {
+    if (info->content_length > static_cast<long long>(kMaxBody))
+      return error(413, "body larger than " + std::to_string(kMaxBody) + " bytes");
+    const auto deadline = std::chrono::steady_clock::now() + kBodyDeadline;
+    char buf[4096];
+    int n;
+    while (body.size() <= kMaxBody && (n = mg_read(conn, buf, sizeof buf)) > 0) {
+      body.append(buf, static_cast<std::size_t>(n));
+      if (std::chrono::steady_clock::now() > deadline)
+        return error(408, "the body did not arrive within " + std::to_string(kBodyDeadline.count()) + " s");
     }
-    mg_printf(conn,
-              "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s"
-              "Connection: close\r\n\r\n",
-              r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(),
-              r.status == 401 ? "WWW-Authenticate: Bearer realm=\"sgdns\"\r\n" : "");
-    mg_write(conn, r.body.data(), r.body.size());
+    return std::nullopt;
+  }
+
+  Response serve(mg_connection* conn) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    if (!info || !info->request_method) return error(400, "not an HTTP request");
+    if (!info->local_uri_raw) return error(400, "the request target is not a path on this server");
+    Request request;
+    request.method = info->request_method;
+    request.path = info->local_uri_raw;
+    request.query = info->query_string ? info->query_string : "";
+    request.peer = peer_of(info);
+    for (int i = 0; i < info->num_headers && i < MG_MAX_HEADERS; ++i) {
+      const mg_header& h = info->http_headers[i];
+      request.headers.emplace_back(h.name ? h.name : "", h.value ? h.value : "");
+    }
+    if (auto refused = read_body(conn, info, request.body)) return *refused;
+    return router.handle(request);
+  }
+
+  static int on_request(mg_connection* conn, void* data) noexcept {
+    Response r;
+    try {
+      r = static_cast<Impl*>(data)->serve(conn);
+    } catch (const std::exception& e) {
+      log::error(std::string("admin: ") + text::escape(e.what()));
+      r = error(500, "internal error");
+    } catch (...) {
+      r = error(500, "internal error");
+    }
+    try {
+      send(conn, r);
+    } catch (...) {
+    }
     return r.status;
   }
 
-  AdminServer* owner = nullptr;
+  /// civetweb's own errors (a malformed request line, an unknown method, headers too large): JSON as well.
+  static int on_http_error(mg_connection* conn, int status, const char* message) noexcept {
+    try {
+      send(conn, error(status, message ? message : reason_phrase(status)));
+      return 0;
+    } catch (...) {
+      return 1;  // let civetweb write its own page
+    }
+  }
+
+  static int on_log(const mg_connection*, const char* message) noexcept {
+    try {
+      log::warn(std::string("admin: ") + text::escape(message ? message : ""));
+    } catch (...) {
+    }
+    return 1;
+  }
+
+  /// Loads the certificate chain and key ourselves, so they may be separate files (civetweb's
+  /// ssl_certificate option wants both in one), and refuses anything older than TLS 1.2.
+  static int on_init_ssl(void* ssl_ctx, void* data) noexcept {
+    auto* self = static_cast<Impl*>(data);
+    auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+    try {
+      const std::string& cert = self->listen.tls_certificate;
+      const std::string& key = self->listen.tls_key.empty() ? cert : self->listen.tls_key;
+      if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
+        self->tls_error = "admin.tls_certificate " + cert + ": " + openssl_error();
+        return -1;
+      }
+      if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        self->tls_error = "admin.tls_key " + key + ": " + openssl_error();
+        return -1;
+      }
+      if (SSL_CTX_check_private_key(ctx) != 1) {
+        self->tls_error = "admin.tls_key " + key + " does not match the certificate: " + openssl_error();
+        return -1;
+      }
+      SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+      return 1;
+    } catch (...) {
+      return -1;
+    }
+  }
 };
 
-AdminServer::AdminServer(const config::SocketAddress& listen, std::string token, Backend& backend)
-    : impl_(std::make_unique<Impl>(Impl{backend, std::move(token)})) {
-  impl_->owner = this;
-  std::string port = listen.text;
-  const char* options[] = {
-      "listening_ports", port.c_str(),        "num_threads", "4",    "request_timeout_ms",
-      "10000",           "enable_keep_alive", "no",          nullptr};
+AdminServer::AdminServer(const ListenOptions& listen, Tokens tokens, Backend& backend)
+    : impl_(std::make_unique<Impl>(listen, std::move(tokens), backend)) {
+  const bool tls = !listen.tls_certificate.empty();
+  if (tls && !(mg_check_feature(2) & 2))
+    throw std::runtime_error("admin " + listen.address.text + ": this civetweb was built without TLS");
+  std::string port = listen.address.text + (tls ? "s" : "");
+  std::string threads = std::to_string(kThreads), queue = std::to_string(kQueue);
+  // decode_url=no: the router decodes each path segment itself, so "%2F" inside a name stays in the name
+  // and nothing is decoded twice.
+  const char* options[] = {"listening_ports",
+                           port.c_str(),
+                           "num_threads",
+                           threads.c_str(),
+                           "connection_queue",
+                           queue.c_str(),
+                           "request_timeout_ms",
+                           "10000",
+                           "enable_keep_alive",
+                           "no",
+                           "decode_url",
+                           "no",
+                           "ssl_protocol_version",
+                           "4",
+                           nullptr};
   mg_callbacks callbacks{};
-  callbacks.log_message = [](const mg_connection*, const char* message) {
-    log::warn(std::string("admin: ") + message);
-    return 1;
-  };
-  impl_->ctx = mg_start(&callbacks, nullptr, options);
-  if (!impl_->ctx)
-    throw std::runtime_error("admin " + listen.text + ": cannot listen (address in use or invalid)");
+  callbacks.log_message = Impl::on_log;
+  callbacks.http_error = Impl::on_http_error;
+  if (tls) callbacks.init_ssl = Impl::on_init_ssl;
+  mg_init_data init{&callbacks, impl_.get(), options};
+  char reason[256] = "";
+  unsigned code = 0;
+  mg_error_data failure{&code, reason, sizeof reason};
+  impl_->ctx = mg_start2(&init, &failure);
+  if (!impl_->ctx) {
+    std::string why = !impl_->tls_error.empty() ? impl_->tls_error
+                      : reason[0]               ? std::string(reason)
+                                                : "address in use or invalid";
+    throw std::runtime_error("admin " + listen.address.text + ": cannot listen: " + why);
+  }
   mg_set_request_handler(impl_->ctx, "/", Impl::on_request, impl_.get());
 }
 
 AdminServer::~AdminServer() {
   if (impl_ && impl_->ctx) mg_stop(impl_->ctx);
-}
-
-Response AdminServer::handle(const std::string& method, const std::string& path, const std::string& query,
-                             const std::string* authorization, const std::string& body) {
-  auto parts = split_path(path);
-  bool write = method == "PUT" || method == "DELETE" || method == "POST";
-  auto route_known = [&] {
-    return (parts.size() == 1 && parts[0] == "metrics") ||
-           (parts.size() == 2 && parts[0] == "v1" &&
-            (parts[1] == "status" || parts[1] == "explain" || parts[1] == "reload")) ||
-           (parts.size() == 4 && parts[0] == "v1" && parts[1] == "overrides");
-  };
-  if (!route_known()) return error(404, "no such resource: " + path);
-  if (write) {
-    if (impl_->token.empty()) return error(403, "writes are disabled: no admin token_file is configured");
-    const std::string prefix = "Bearer ";
-    if (!authorization || authorization->compare(0, prefix.size(), prefix) != 0 ||
-        !same_secret(authorization->substr(prefix.size()), impl_->token))
-      return error(401, "a valid Authorization: Bearer token is required");
-  }
-  try {
-    if (parts.size() == 1) {
-      if (method != "GET") return error(405, "use GET");
-      return impl_->backend.metrics();
-    }
-    if (parts.size() == 4) {
-      std::string pool = url_decode(parts[2]), member = url_decode(parts[3]);
-      if (method == "DELETE") return impl_->backend.clear_override(pool, member);
-      if (method != "PUT") return error(405, "use PUT or DELETE");
-      nlohmann::json doc;
-      try {
-        doc = nlohmann::json::parse(body);
-      } catch (const nlohmann::json::parse_error& e) {
-        return error(400, std::string("invalid JSON: ") + e.what());
-      }
-      if (!doc.is_object()) return error(400, "expected a JSON object");
-      return impl_->backend.set_override(pool, member, doc);
-    }
-    if (parts[1] == "status") return method == "GET" ? impl_->backend.status() : error(405, "use GET");
-    if (parts[1] == "explain")
-      return method == "GET" ? impl_->backend.explain(parse_query(query)) : error(405, "use GET");
-    return method == "POST" ? impl_->backend.reload() : error(405, "use POST");
-  } catch (const std::exception& e) {
-    return error(500, e.what());
-  }
 }
 
 }  // namespace sgdns::admin

@@ -6,11 +6,14 @@
 #include <set>
 #include <thread>
 
+#include "descriptor_limit.h"
+#include "privileges.h"
 #include "sgdns/app/explain.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/net/tcp_server.h"
 #include "sgdns/net/udp_server.h"
 #include "sgdns/util/log.h"
+#include "sgdns/util/text.h"
 #include "token_file.h"
 
 namespace sgdns::app {
@@ -22,13 +25,15 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string read_token(const std::string& path) {
+std::string read_token(const std::string& setting, const std::string& path) {
   if (path.empty()) return {};
   const std::optional<std::string> read = read_token_file(path);
-  if (!read) throw std::runtime_error("admin.token_file " + path + ": cannot read");
+  if (!read) throw std::runtime_error(setting + " " + path + ": cannot read");
   const std::string& token = *read;
   if (token.size() < 16)
-    throw std::runtime_error("admin.token_file " + path + ": the token must be at least 16 characters");
+    throw std::runtime_error(setting + " " + path + ": the token must be at least 16 characters");
+  if (readable_by_others(path))
+    log::warn(setting + " " + path + ": readable by group or others: chmod 600 it");
   return token;
 }
 
@@ -132,9 +137,18 @@ json diff(const engine::World& before, const engine::World& after) {
 Control::Control(config::Config config)
     : config_(std::move(config)), overrides_store_(config_.admin.state_file), started_(now_seconds()) {
   log::set_level(config_.log_level);
-  token_ = read_token(config_.admin.token_file);
+  tokens_.write = read_token("admin.token_file", config_.admin.token_file);
+  tokens_.read = read_token("admin.read_token_file", config_.admin.read_token_file);
   double now = now_seconds();
-  for (auto& [key, o] : overrides_store_.load()) {
+  OverridesStore::Loaded loaded = overrides_store_.load();
+  if (!loaded.problem.empty()) {
+    // The state DNS does not need must never stop DNS: keep the file for the operator, start without it.
+    metrics_.state_file_quarantined.Increment();
+    log::error("admin.state_file " + overrides_store_.path() + ": " + text::escape(loaded.problem) +
+               (loaded.moved_to.empty() ? "" : "; moved aside to " + loaded.moved_to) +
+               "; starting with no overrides");
+  }
+  for (auto& [key, o] : loaded.overrides) {
     if (o.expires == 0 || o.expires > now) overrides_[key] = o;
   }
   if (!overrides_.empty())
@@ -246,10 +260,14 @@ admin::Response Control::set_override(const std::string& pool, const std::string
   if (!body.contains("state") || !body["state"].is_string() ||
       (body["state"] != "up" && body["state"] != "down"))
     return admin::error(400, "state: expected \"up\" or \"down\"");
-  if (body.contains("reason") && !body["reason"].is_string())
-    return admin::error(400, "reason: expected a string");
-  if (body.contains("expires") && (!body["expires"].is_number() || body["expires"].get<double>() <= 0))
-    return admin::error(400, "expires: expected a number of seconds greater than 0");
+  if (body.contains("reason") &&
+      (!body["reason"].is_string() || body["reason"].get<std::string>().size() > 1024))
+    return admin::error(400, "reason: expected a string of at most 1024 bytes");
+  // Bounded so that set_at + expires stays a finite number the state file can hold (JSON has no inf).
+  constexpr double kMaxExpires = 10.0 * 366 * 86400;
+  if (body.contains("expires") && (!body["expires"].is_number() || !(body["expires"].get<double>() > 0) ||
+                                   body["expires"].get<double>() > kMaxExpires))
+    return admin::error(400, "expires: expected a number of seconds greater than 0 and at most ten years");
   Override o{pool, member, body["state"] == "up", body.value("reason", ""), now_seconds(), 0};
   if (body.contains("expires")) o.expires = o.set_at + body["expires"].get<double>();
   {
@@ -270,8 +288,8 @@ admin::Response Control::set_override(const std::string& pool, const std::string
   }
   metrics_.override_changes.Add({{"action", "set"}}).Increment();
   log::info("override: " + o.key() + " forced " + (o.up ? "up" : "down") +
-            " (reason: " + (o.reason.empty() ? "none given" : o.reason) + ")");
-  return {200, override_json(o).dump(2) + "\n"};
+            " (reason: " + (o.reason.empty() ? "none given" : "\"" + text::escape(o.reason) + "\"") + ")");
+  return {200, admin::json_text(override_json(o), 2) + "\n"};
 }
 
 admin::Response Control::clear_override(const std::string& pool, const std::string& member) {
@@ -293,7 +311,7 @@ admin::Response Control::clear_override(const std::string& pool, const std::stri
   }
   metrics_.override_changes.Add({{"action", "clear"}}).Increment();
   log::info("override: " + key + " cleared");
-  return {200, json{{"cleared", key}}.dump() + "\n"};
+  return {200, admin::json_text(json{{"cleared", key}}) + "\n"};
 }
 
 void Control::expire_overrides() {
@@ -375,7 +393,7 @@ admin::Response Control::status() {
             r.worst_failover_ms ? json(static_cast<double>(r.worst_failover_ms) / 1000) : json(nullptr)}});
     }
   }
-  return {200, out.dump(2) + "\n"};
+  return {200, admin::json_text(out, 2) + "\n"};
 }
 
 admin::Response Control::explain(const std::map<std::string, std::string>& params) {
@@ -412,21 +430,22 @@ Control::ReloadOutcome Control::do_reload() {
     install(world);
     metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
     log::info("reload: done, generation " + std::to_string(generation_) + ": " + describe(*world));
-    return {true, "reloaded", changes};
+    return {true, "reloaded", changes, generation_};
   } catch (const std::exception& e) {
     metrics_.reloads.Add({{"outcome", "refused"}}).Increment();
     std::string message = std::string("reload refused, still serving generation ") +
                           std::to_string(generation_) + ": " + e.what();
     log::error(message);
-    return {false, message, json::array()};
+    return {false, message, json::array(), generation_};
   }
 }
 
 admin::Response Control::reload() {
   ReloadOutcome r = do_reload();
   if (!r.ok) return admin::error(422, r.message);
-  return {200,
-          json{{"result", r.message}, {"generation", generation_}, {"changes", r.changes}}.dump(2) + "\n"};
+  return {200, admin::json_text(
+                   json{{"result", r.message}, {"generation", r.generation}, {"changes", r.changes}}, 2) +
+                   "\n"};
 }
 
 admin::Response Control::metrics() {
@@ -434,17 +453,38 @@ admin::Response Control::metrics() {
 }
 
 int Control::run() {
-  net::UdpServer udp(config_.listen, worker_count(config_), *store_, &metrics_.counters());
-  net::TcpServer tcp(config_.listen, {config_.tcp_idle_timeout_ms, config_.tcp_max_connections}, *store_,
+  // The admin port can reload (which replaces config_) from the moment it listens: from here on this
+  // thread reads its own copy.
+  const config::Config config = [&] {
+    std::lock_guard lock(reload_mu_);
+    return config_;
+  }();
+  const std::optional<RunAs> run_as = plan_run_as(config);
+  std::size_t probe_targets = 0;
+  {
+    std::lock_guard lock(health_mu_);
+    probe_targets = policy_ ? policy_->targets.size() : 0;
+  }
+  check_descriptor_limit(descriptor_needs(config, worker_count(config), probe_targets),
+                         raise_descriptor_limit());
+  // Every socket is bound (port 53 needs root) before root is given up.
+  net::UdpServer udp(config.listen, worker_count(config), *store_, &metrics_.counters());
+  net::TcpServer tcp(config.listen, {config.tcp_idle_timeout_ms, config.tcp_max_connections}, *store_,
                      &metrics_.counters());
-  if (config_.admin.listen)
-    admin_ = std::make_unique<admin::AdminServer>(*config_.admin.listen, token_, *this);
+  if (config.admin.listen)
+    admin_ = std::make_unique<admin::AdminServer>(
+        admin::ListenOptions{*config.admin.listen, config.admin.tls_certificate, config.admin.tls_key},
+        tokens_, *this);
+  if (run_as) drop_privileges(*run_as);
+  check_file_access(config);
   udp.start();
   tcp.start();
   prober_->start();
-  for (const auto& a : config_.listen) log::info("listening on " + a.text + " (udp, tcp)");
-  if (config_.admin.listen) log::info("admin API on http://" + config_.admin.listen->text);
-  log::info("ready: " + std::to_string(worker_count(config_)) + " udp workers per listen address");
+  for (const auto& a : config.listen) log::info("listening on " + a.text + " (udp, tcp)");
+  if (config.admin.listen)
+    log::info(std::string("admin API on ") + (config.admin.tls_certificate.empty() ? "http://" : "https://") +
+              config.admin.listen->text);
+  log::info("ready: " + std::to_string(worker_count(config)) + " udp workers per listen address");
 
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -39,6 +39,7 @@ class Control final : public admin::Backend {
     bool ok;
     std::string message;
     nlohmann::json changes;
+    std::uint64_t generation;  // the generation serving afterwards (read under reload_mu_)
   };
   ReloadOutcome do_reload();
   /// Makes `world` current: carries health state and overrides over from the old one, publishes it and
@@ -55,9 +56,9 @@ class Control final : public admin::Backend {
   std::unique_ptr<net::WorldStore> store_;
   std::unique_ptr<health::Prober> prober_;
   std::unique_ptr<admin::AdminServer> admin_;
-  std::string token_;
+  admin::Tokens tokens_;
 
-  std::mutex reload_mu_;  // one reload at a time (SIGHUP and POST /v1/reload)
+  std::mutex reload_mu_;  // one reload at a time (SIGHUP and POST /v1/reload); guards config_, generation_
   std::uint64_t generation_ = 1;
 
   /// Guards what health results and overrides write: the table they go to and the name -> id map.

@@ -11,18 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "sgdns/admin/router.h"
 #include "token_file.h"
 
 namespace sgdns::app {
 namespace {
 
-constexpr const char* kUsage = R"(Usage: sgdns ctl [--admin ADDR:PORT] [--token-file FILE] COMMAND
+constexpr const char* kUsage =
+    R"(Usage: sgdns ctl [--admin [https://]ADDR:PORT] [--cacert FILE] [--token-file FILE] COMMAND
   status                                   zones, endpoints, overrides, worst-case failover
   override set POOL MEMBER up|down [--reason TEXT] [--expires SECONDS]
   override clear POOL MEMBER
   explain NAME [TYPE] [--client IP] [--ecs ADDRESS/LENGTH]
   reload                                   reload zones and configuration
 The admin address defaults to 127.0.0.1:8053; the token comes from --token-file or $SGDNS_TOKEN.
+An admin port with TLS: --admin https://ADDR:PORT, and --cacert FILE when its certificate is not
+signed by a CA the system trusts.
 )";
 
 struct Reply {
@@ -37,12 +41,13 @@ std::string escape(CURL* curl, const std::string& s) {
   return out;
 }
 
-Reply call(const std::string& admin, const std::string& token, const char* method, const std::string& path,
-           const std::string& body) {
+Reply call(const std::string& admin, const std::string& cacert, const std::string& token, const char* method,
+           const std::string& path, const std::string& body) {
   CURL* curl = curl_easy_init();
   if (!curl) throw std::runtime_error("cannot initialise libcurl");
   Reply reply;
-  std::string url = "http://" + admin + path;
+  std::string url = (admin.find("://") == std::string::npos ? "http://" + admin : admin) + path;
+  if (!cacert.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, cacert.c_str());
   curl_slist* headers = nullptr;
   if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   headers = curl_slist_append(headers, "Content-Type: application/json");
@@ -83,7 +88,7 @@ std::string read_token(const std::string& file) {
 }  // namespace
 
 int run_ctl(int argc, const char* const* argv) {
-  std::string admin = "127.0.0.1:8053", token_file, reason, client, ecs;
+  std::string admin = "127.0.0.1:8053", cacert, token_file, reason, client, ecs;
   double expires = 0;
   std::vector<std::string> words;
   try {
@@ -95,6 +100,8 @@ int run_ctl(int argc, const char* const* argv) {
       };
       if (a == "--admin")
         admin = value();
+      else if (a == "--cacert")
+        cacert = value();
       else if (a == "--token-file")
         token_file = value();
       else if (a == "--reason")
@@ -118,20 +125,21 @@ int run_ctl(int argc, const char* const* argv) {
     auto e = [&](const std::string& s) { return escape(esc, s); };
     Reply r;
     if (words.size() == 1 && words[0] == "status") {
-      r = call(admin, token, "GET", "/v1/status", "");
+      r = call(admin, cacert, token, "GET", "/v1/status", "");
     } else if (words.size() == 1 && words[0] == "reload") {
-      r = call(admin, token, "POST", "/v1/reload", "");
+      r = call(admin, cacert, token, "POST", "/v1/reload", "");
     } else if (words.size() == 5 && words[0] == "override" && words[1] == "set") {
       nlohmann::json body = {{"state", words[4]}, {"reason", reason}};
       if (expires > 0) body["expires"] = expires;
-      r = call(admin, token, "PUT", "/v1/overrides/" + e(words[2]) + "/" + e(words[3]), body.dump());
+      r = call(admin, cacert, token, "PUT", "/v1/overrides/" + e(words[2]) + "/" + e(words[3]),
+               sgdns::admin::json_text(body));
     } else if (words.size() == 4 && words[0] == "override" && words[1] == "clear") {
-      r = call(admin, token, "DELETE", "/v1/overrides/" + e(words[2]) + "/" + e(words[3]), "");
+      r = call(admin, cacert, token, "DELETE", "/v1/overrides/" + e(words[2]) + "/" + e(words[3]), "");
     } else if ((words.size() == 2 || words.size() == 3) && words[0] == "explain") {
       std::string q = "?name=" + e(words[1]) + "&type=" + e(words.size() == 3 ? words[2] : "A");
       if (!client.empty()) q += "&client=" + e(client);
       if (!ecs.empty()) q += "&ecs=" + e(ecs);
-      r = call(admin, token, "GET", "/v1/explain" + q, "");
+      r = call(admin, cacert, token, "GET", "/v1/explain" + q, "");
     } else {
       curl_easy_cleanup(esc);
       std::fputs(kUsage, stderr);

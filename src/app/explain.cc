@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sgdns/admin/router.h"
 #include "sgdns/config/config.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/prefix.h"
@@ -254,7 +255,7 @@ std::string explain(const engine::World& world, const ExplainRequest& req) {
   if (!rec) {
     out["record"] = nullptr;
     out["note"] = "no dynamic record at this name: the answer is the zone's static data";
-    return out.dump(2);
+    return admin::json_text(out, 2);
   }
   const policy::Policy& p = *world.policy;
   static constexpr const char* kKinds[] = {"geo", "nearest", "weighted", "failover", "multivalue"};
@@ -284,7 +285,7 @@ std::string explain(const engine::World& world, const ExplainRequest& req) {
       out["region"]["compiled_map_says"] = p.regions[static_cast<std::size_t>(compiled.region)].name;
   }
   out["pools"] = pools_json(world, *rec, region);
-  return out.dump(2);
+  return admin::json_text(out, 2);
 }
 
 int run_explain(int argc, const char* const* argv) {

@@ -20,13 +20,26 @@ struct Override {
 
 class OverridesStore {
  public:
+  struct Loaded {
+    std::map<std::string, Override> overrides;
+    std::string problem;   // why the file was not used; empty when it loaded or did not exist
+    std::string moved_to;  // where that file now is; empty when it was not moved (or there was none)
+  };
+
   /// An empty path keeps overrides in memory only.
   explicit OverridesStore(std::string path) : path_(std::move(path)) {}
-  /// Reads the file; a missing file is an empty set. Throws std::runtime_error for a corrupt one.
-  [[nodiscard]] std::map<std::string, Override> load() const;
+
+  /// Reads the file; a missing file is an empty set. A file that cannot be read or does not hold exactly
+  /// what save() writes is moved aside to "<path>.corrupt-<UTC time>" in the same folder (kept for the
+  /// operator to look at) and the set is empty: DNS never waits for state it does not need.
+  [[nodiscard]] Loaded load() const;
   /// Replaces the file's content durably. Throws std::runtime_error when it cannot.
   void save(const std::map<std::string, Override>& overrides) const;
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+  /// The overrides in `text` (the file format), checked strictly: an unknown key, a wrong type or a state
+  /// other than "up"/"down" throws std::runtime_error naming the entry.
+  [[nodiscard]] static std::map<std::string, Override> parse(const std::string& text);
 
  private:
   std::string path_;

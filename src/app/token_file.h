@@ -10,4 +10,7 @@ namespace sgdns::app {
 /// nullopt when the file cannot be read.
 [[nodiscard]] std::optional<std::string> read_token_file(const std::string& path);
 
+/// True when group or others may read the file (a secret should be mode 0600, owned by the server's user).
+[[nodiscard]] bool readable_by_others(const std::string& path);
+
 }  // namespace sgdns::app

@@ -39,7 +39,12 @@ const std::set<std::string> kFlagsWithValue = {"--config",
                                                "--log-level",
                                                "--admin",
                                                "--admin-token-file",
-                                               "--state-file"};
+                                               "--admin-read-token-file",
+                                               "--admin-tls-certificate",
+                                               "--admin-tls-key",
+                                               "--state-file",
+                                               "--user",
+                                               "--group"};
 
 ZoneSource parse_zone_flag(const std::string& value) {
   auto eq = value.find('=');
@@ -76,7 +81,14 @@ Options:
   --log-level LEVEL        debug, info, warn or error (default info)
   --admin ADDR:PORT        admin HTTP API (status, overrides, explain, reload, metrics)
   --admin-token-file FILE  bearer token that admin writes need
+  --admin-read-token-file FILE
+                           bearer token that admin reads (status, explain, metrics) then need
+  --admin-tls-certificate FILE
+                           serve the admin API over HTTPS with this PEM certificate (chain)
+  --admin-tls-key FILE     its PEM private key (default: in the certificate file)
   --state-file FILE        where operator overrides persist
+  --user NAME              started as root: bind every socket, then run as this user
+  --group NAME             ... and this group (default: the user's primary group)
   --help                   this text
   --version                the version
 
@@ -119,6 +131,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         flags.listen.push_back(parse_socket_address(value));
         listen_given = true;
       } else if (flag == "--nsid") {
+        if (value.size() > kMaxNsid) throw ConfigError("at most " + std::to_string(kMaxNsid) + " bytes");
         flags.options.nsid = value;
         set.nsid = true;
       } else if (flag == "--threads") {
@@ -143,8 +156,18 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         flags.admin.listen = parse_socket_address(value);
       } else if (flag == "--admin-token-file") {
         flags.admin.token_file = value;
+      } else if (flag == "--admin-read-token-file") {
+        flags.admin.read_token_file = value;
+      } else if (flag == "--admin-tls-certificate") {
+        flags.admin.tls_certificate = value;
+      } else if (flag == "--admin-tls-key") {
+        flags.admin.tls_key = value;
       } else if (flag == "--state-file") {
         flags.admin.state_file = value;
+      } else if (flag == "--user") {
+        flags.user = parse_account_name(value);
+      } else if (flag == "--group") {
+        flags.group = parse_account_name(value);
       } else if (flag == "--log-level") {
         if (!log::parse_level(value, flags.log_level))
           throw ConfigError("expected debug, info, warn or error");
@@ -178,6 +201,15 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (flags.admin.listen) c.admin.listen = flags.admin.listen;
   if (!flags.admin.token_file.empty()) c.admin.token_file = flags.admin.token_file;
   if (!flags.admin.state_file.empty()) c.admin.state_file = flags.admin.state_file;
+  if (!flags.admin.read_token_file.empty()) c.admin.read_token_file = flags.admin.read_token_file;
+  if (!flags.admin.tls_certificate.empty()) c.admin.tls_certificate = flags.admin.tls_certificate;
+  if (!flags.admin.tls_key.empty()) c.admin.tls_key = flags.admin.tls_key;
+  if (!flags.user.empty()) c.user = flags.user;
+  if (!flags.group.empty()) c.group = flags.group;
+  if (!c.group.empty() && c.user.empty())
+    throw ConfigError("--group / group: needs a user (--user or \"user\")");
+  if (!c.admin.tls_key.empty() && c.admin.tls_certificate.empty())
+    throw ConfigError("--admin-tls-key / admin.tls_key: needs a certificate (--admin-tls-certificate)");
   apply_defaults(c);
   if (c.zones.empty()) throw ConfigError("no zones: give --zone ORIGIN=FILE or --config FILE (see --help)");
   for (const ZoneSource& z : c.zones) {

@@ -2,8 +2,6 @@
 // Defaults, reload and World construction from a Config.
 #include "sgdns/config/config.h"
 
-#include <unistd.h>
-
 #include "defaults.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/zone/zone.h"
@@ -15,6 +13,16 @@ void apply_defaults(Config& c) {
   if (!c.axfr_allow_set) {
     c.options.axfr_allow = {parse_prefix("127.0.0.0/8"), parse_prefix("::1/128")};
   }
+}
+
+std::string parse_account_name(std::string_view text) {
+  bool portable =
+      !text.empty() && text.size() <= 32 && text.front() != '-' &&
+      text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+          std::string_view::npos;
+  if (!portable)
+    throw std::invalid_argument("expected a user or group name (letters, digits, '.', '_', '-'; at most 32)");
+  return std::string(text);
 }
 
 Config reload_config(const Config& current) {
@@ -58,8 +66,6 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
   auto world = std::make_shared<engine::World>();
   world->generation = generation;
   world->options = config.options;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) == 0) world->options.hostname = host;
   try {
     if (!config.policy.empty()) {
       world->policy = policy::compile(config.policy);

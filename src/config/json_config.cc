@@ -20,11 +20,17 @@ std::string resolve_path(const std::string& base_dir, const std::string& file) {
 
 namespace {
 
+std::string bounded_text(const Node& n, std::size_t max, const char* why) {
+  std::string text = n.string();
+  if (text.size() > max) n.fail("at most " + std::to_string(max) + " bytes (" + why + ")");
+  return text;
+}
+
 void read_identity(const Node& n, Config& c) {
   n.only({"nsid", "version", "id", "chaos"});
-  if (n.has("nsid")) c.options.nsid = n["nsid"].string();
-  if (n.has("version")) c.options.chaos_version = n["version"].string();
-  if (n.has("id")) c.options.chaos_identity = n["id"].string();
+  if (n.has("nsid")) c.options.nsid = bounded_text(n["nsid"], kMaxNsid, "it goes into every reply that asks");
+  if (n.has("version")) c.options.chaos_version = bounded_text(n["version"], kMaxChaosText, "one TXT string");
+  if (n.has("id")) c.options.chaos_identity = bounded_text(n["id"], kMaxChaosText, "one TXT string");
   if (n.has("chaos")) c.options.chaos_enabled = n["chaos"].boolean();
 }
 
@@ -54,14 +60,26 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   Config c;
   Node root(doc, "");
   root.only({"listen", "threads", "identity", "zones", "edns", "tcp", "transfer", "log_level", "geoip", "ecs",
-             "default_region", "regions", "pools", "records", "checks", "failover_budget", "admin"});
+             "default_region", "regions", "pools", "records", "checks", "failover_budget", "admin", "user",
+             "group"});
   if (root.has("admin")) {
     Node a = root["admin"];
-    a.only({"listen", "token_file", "state_file"});
+    a.only({"listen", "token_file", "read_token_file", "state_file", "tls_certificate", "tls_key"});
     if (a.has("listen")) c.admin.listen = a["listen"].parsed(parse_socket_address);
-    if (a.has("token_file")) c.admin.token_file = resolve_path(base_dir, a["token_file"].string());
-    if (a.has("state_file")) c.admin.state_file = resolve_path(base_dir, a["state_file"].string());
+    auto path = [&](const char* key, std::string& out) {
+      if (a.has(key)) out = resolve_path(base_dir, a[key].string());
+      if (a.has(key) && out.empty()) a[key].fail("expected a file name");
+    };
+    path("token_file", c.admin.token_file);
+    path("read_token_file", c.admin.read_token_file);
+    path("state_file", c.admin.state_file);
+    path("tls_certificate", c.admin.tls_certificate);
+    path("tls_key", c.admin.tls_key);
+    if (!c.admin.tls_key.empty() && c.admin.tls_certificate.empty())
+      a["tls_key"].fail("needs admin.tls_certificate");
   }
+  if (root.has("user")) c.user = root["user"].parsed(parse_account_name);
+  if (root.has("group")) c.group = root["group"].parsed(parse_account_name);
   read_policy(root, c.policy, base_dir);
   if (root.has("listen")) {
     Node l = root["listen"];

@@ -26,9 +26,8 @@ std::uint16_t answer_chaos(const Options& options, const dns::Query& q, dns::Wri
   if (is(q.lqname, "version", "bind") || is(q.lqname, "version", "server")) {
     text = &options.chaos_version;
   } else if (is(q.lqname, "id", "server") || is(q.lqname, "hostname", "bind")) {
-    text = !options.chaos_identity.empty() ? &options.chaos_identity
-           : !options.nsid.empty()         ? &options.nsid
-                                           : &options.hostname;
+    // Never the host name by default: it tells the world the machine's internal name.
+    text = !options.chaos_identity.empty() ? &options.chaos_identity : &options.nsid;
   }
   if (!text || text->empty()) return dns::rcode::kRefused;
   aa = true;

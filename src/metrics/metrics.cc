@@ -130,6 +130,12 @@ Metrics::Metrics()
                            .Name("sgdns_override_changes_total")
                            .Help("Operator overrides set or cleared")
                            .Register(*registry_)),
+      state_file_quarantined(
+          prometheus::BuildCounter()
+              .Name("sgdns_state_file_quarantined_total")
+              .Help("Overrides state files moved aside at start because they could not be loaded")
+              .Register(*registry_)
+              .Add({})),
       queries_(std::make_shared<QueryCollectable>(counters_)) {}
 
 Metrics::~Metrics() = default;

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -149,7 +150,8 @@ HealthServer::HealthServer(const HealthSetup& setup, bool start_now)
       state_path_(dir_.file("overrides.json")),
       admin_port_(free_port()),
       admin_("127.0.0.1", admin_port_, "test-token-0123456789abcdef") {
-  dir_.write("token.txt", admin_.token() + "\n");
+  // A secret: readable by its owner only (sgdns warns about anything looser).
+  ::chmod(dir_.write("token.txt", admin_.token() + "\n").c_str(), 0600);
   write_zone(setup.serial);
   write_config(setup);
   if (start_now) start();

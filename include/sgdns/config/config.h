@@ -29,9 +29,17 @@ struct ZoneSource {
 /// The admin HTTP port (docs/configuration.md `admin`); off unless a listen address is given.
 struct AdminConfig {
   std::optional<SocketAddress> listen;
-  std::string token_file;  // bearer token for writes; without one every write is refused
-  std::string state_file;  // where operator overrides persist; default: none (overrides are lost at exit)
+  std::string token_file;       // bearer token for writes; without one every write is refused
+  std::string read_token_file;  // bearer token that reads then need (status, explain, metrics); none: open
+  std::string state_file;       // where operator overrides persist; default: none (lost at exit)
+  std::string tls_certificate;  // PEM certificate chain: the port speaks HTTPS; none: plain HTTP
+  std::string tls_key;          // PEM private key; none: it is in the certificate file
 };
+
+/// Longest NSID accepted (RFC 5001 sets no limit; 128 bytes names any node and keeps replies small).
+inline constexpr std::size_t kMaxNsid = 128;
+/// Longest CHAOS identity or version text: one TXT character-string.
+inline constexpr std::size_t kMaxChaosText = 255;
 
 struct Config {
   std::string config_file;        // empty when everything came from flags
@@ -46,6 +54,8 @@ struct Config {
   policy::PolicySpec policy;  // regions, pools, dynamic records (empty without a configuration file)
   AdminConfig admin;
   bool axfr_allow_set = false;  // else AXFR is allowed from loopback only
+  std::string user;             // started as root: the user to run as once every socket is bound
+  std::string group;            // its group; default: the user's primary group
 };
 
 enum class CommandLineAction { Run, Help, Version };
@@ -58,6 +68,10 @@ struct CommandLine {
 /// Parses argv (flags documented by usage()). Throws ConfigError naming the flag.
 [[nodiscard]] CommandLine parse_command_line(int argc, const char* const* argv);
 [[nodiscard]] std::string usage();
+
+/// A user or group name as `user`/`group` take it: a POSIX portable name (letters, digits, '.', '_', '-',
+/// not starting with '-') of at most 32 bytes, or a numeric id. Throws std::invalid_argument.
+[[nodiscard]] std::string parse_account_name(std::string_view text);
 
 /// Reads a JSON configuration file. Throws ConfigError with the JSON path of the mistake.
 [[nodiscard]] Config load_config_file(const std::string& path);

@@ -19,8 +19,7 @@ struct Options {
   std::uint16_t edns_max_payload = 1232;
   bool chaos_enabled = true;            // answer CH TXT version.bind / id.server, else REFUSED
   std::string chaos_version = "sgdns";  // version.bind / version.server
-  std::string chaos_identity;           // id.server / hostname.bind; empty = the NSID, else the host name
-  std::string hostname;                 // filled at load, the identity of last resort
+  std::string chaos_identity;           // id.server / hostname.bind; empty = the NSID, else REFUSED
   std::vector<Prefix> axfr_allow;       // loopback is always allowed
 };
 

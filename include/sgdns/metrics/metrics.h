@@ -46,6 +46,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& zone_serial;
   prometheus::Gauge& config_generation;
   prometheus::Family<prometheus::Counter>& override_changes;
+  /// A corrupt or unreadable admin.state_file moved aside at start (the server started without it).
+  prometheus::Counter& state_file_quarantined;
 
  private:
   class QueryCollectable;

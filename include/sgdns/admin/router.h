@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// The admin API as a pure function: one request (method, path, query, headers, body, peer) in, one JSON
+// response out, no sockets. civetweb's callback (admin_server.cc), the unit tests and the libFuzzer target
+// (tests/fuzz/fuzz_admin.cc) all call Router::handle(), so what is tested is what serves.
+//
+//   GET    /metrics                          Prometheus text exposition
+//   GET    /v1/status                        zones, endpoints, overrides, records' worst-case failover
+//   GET    /v1/explain?name=&type=&client=&ecs=
+//   PUT    /v1/overrides/{pool}/{member}     {"state": "up"|"down", "reason": "...", "expires": SECONDS}
+//   DELETE /v1/overrides/{pool}/{member}
+//   POST   /v1/reload
+//
+// Order of checks: unknown route 404, wrong method 405, then the token (writes need the write token: none
+// configured 403, missing or wrong 401; reads need the read or the write token when a read token is
+// configured), then the request's fields (400 with the field named, 413 for a body over kMaxBody).
+// Anything the backend throws becomes a logged 500: no request can end the process.
+#pragma once
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sgdns::admin {
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+/// JSON text in which invalid UTF-8 (which a request can smuggle into any echoed string) is replaced by
+/// U+FFFD instead of making nlohmann's dump() throw. Every admin reply and `sgdns ctl` body goes through it.
+[[nodiscard]] std::string json_text(const nlohmann::json& value, int indent = -1);
+
+/// A JSON error body: {"error": message}. Never throws for any message bytes.
+[[nodiscard]] Response error(int status, const std::string& message);
+
+/// What the routes do (the control loop implements it). Arguments are validated before a call: names are
+/// printable UTF-8 of at most kMaxName bytes, the body of set_override is a JSON object.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Response status() = 0;
+  virtual Response set_override(const std::string& pool, const std::string& member,
+                                const nlohmann::json& body) = 0;
+  virtual Response clear_override(const std::string& pool, const std::string& member) = 0;
+  virtual Response explain(const std::map<std::string, std::string>& params) = 0;
+  virtual Response reload() = 0;
+  virtual Response metrics() = 0;
+};
+
+/// One HTTP request as the HTTP layer hands it over.
+struct Request {
+  std::string method;
+  std::string path;  // as sent, %-escapes intact (each segment is decoded on its own, so a name may hold '/')
+  std::string query;  // the part after '?', %-escapes intact
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string peer;  // the client's address, for the audit log
+};
+
+/// Bearer tokens. An empty write token refuses every write; an empty read token leaves reads open.
+struct Tokens {
+  std::string write;
+  std::string read;
+};
+
+class Router {
+ public:
+  /// Largest request body accepted (413 beyond).
+  static constexpr std::size_t kMaxBody = 64 * 1024;
+  /// Longest pool or member name, query parameter or path accepted (400 beyond).
+  static constexpr std::size_t kMaxName = 255;
+  static constexpr std::size_t kMaxParameter = 1024;
+  static constexpr std::size_t kMaxPath = 2048;
+
+  Router(Backend& backend, Tokens tokens);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  /// Routes one request. Never throws.
+  [[nodiscard]] Response handle(const Request& request) noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sgdns::admin
