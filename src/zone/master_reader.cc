@@ -40,13 +40,23 @@ class FileDescriptor {
   int fd_;
 };
 
-/// Reads all of `path` into `text` and describes it in `source`. Returns 0 or an errno value.
+/// load_file()'s result for a path that is not a regular file (no errno value means that).
+constexpr int kNotRegular = -1;
+
+std::string describe_error(int error) {
+  return error == kNotRegular ? "not a regular file" : std::strerror(error);
+}
+
+/// Reads all of `path` into `text` and describes it in `source`. Returns 0 or an errno value; a file that
+/// is not a regular file (a device, a FIFO, a socket) gives kNotRegular.
 int load_file(const std::string& path, std::string& text, SourceFile& source) {
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below like any non-file.
+  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) return errno;
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return errno;
   if (S_ISDIR(info.st_mode)) return EISDIR;
+  if (!S_ISREG(info.st_mode)) return kNotRegular;
   source = {path, static_cast<std::uint64_t>(info.st_size),
             static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
   text.clear();
@@ -184,7 +194,7 @@ class Reader {
     std::string text;
     SourceFile source;
     if (const int error = load_file(file, text, source); error != 0) {
-      where.fail("cannot open $INCLUDE file \"" + file + "\": " + std::strerror(error));
+      where.fail("cannot open $INCLUDE file \"" + file + "\": " + describe_error(error));
     }
     add_source(source);
     read(text, file, folder_of(file), identity, std::move(origin));
@@ -241,7 +251,7 @@ MasterFile read_master_file(const std::string& path, const std::string& origin) 
   std::string text;
   SourceFile source;
   if (const int error = load_file(path, text, source); error != 0) {
-    throw ZoneError(path, 0, std::string("cannot open: ") + std::strerror(error));
+    throw ZoneError(path, 0, "cannot open: " + describe_error(error));
   }
   Reader reader;
   reader.add_source(source);

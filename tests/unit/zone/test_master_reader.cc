@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Tests for the RFC 1035 master-file reader: lexing, directives, $INCLUDE, RDATA wire forms and errors.
+#include <sys/stat.h>
 #include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -498,6 +500,21 @@ TEST_CASE("$INCLUDE errors name the including file and the directive's line", "[
   SECTION("a folder is not a zone file") {
     CHECK(contains(file_error_of(kDataDir).what(), "cannot open: Is a directory"));
   }
+}
+
+TEST_CASE("$INCLUDE reads only regular files", "[zone]") {
+  // A device or a FIFO is never zone data: /dev/zero would be read until memory runs out, and opening a
+  // FIFO would wait for a writer forever. Before the check, /dev/null was read as an empty zone file.
+  CHECK(contains(error_of("$INCLUDE /dev/null\n").what(), "not a regular file"));
+  CHECK(contains(error_of("$INCLUDE /dev/zero\n").what(), "not a regular file"));
+  char folder[] = "/tmp/sgdns-fifo-XXXXXX";
+  REQUIRE(::mkdtemp(folder) != nullptr);
+  const std::string fifo = std::string(folder) + "/pipe.zone";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(contains(error_of("$INCLUDE " + fifo + "\n").what(), "not a regular file"));
+  CHECK(contains(file_error_of(fifo).what(), "not a regular file"));
+  ::unlink(fifo.c_str());
+  ::rmdir(folder);
 }
 
 TEST_CASE("$INCLUDE depth limit is 16", "[zone]") {
