@@ -102,3 +102,44 @@ TEST_CASE("durations and prefixes parse", "[config]") {
   CHECK(config::parse_prefix("192.0.2.1").length == 32);
   CHECK_THROWS(config::parse_prefix("192.0.2.0/33"));
 }
+
+TEST_CASE("identity texts are bounded: NSID 128 bytes, CHAOS texts one TXT string", "[config]") {
+  const std::string nsid128(128, 'n'), nsid129(129, 'n');
+  CHECK(json_error(R"({"identity": {"nsid": ")" + nsid128 + "\"}}") == "no error");
+  CHECK(json_error(R"({"identity": {"nsid": ")" + nsid129 + "\"}}") ==
+        "identity.nsid: at most 128 bytes (it goes into every reply that asks)");
+  CHECK(json_error(R"({"identity": {"id": ")" + std::string(256, 'i') + "\"}}") ==
+        "identity.id: at most 255 bytes (one TXT string)");
+  CHECK(json_error(R"({"identity": {"version": ")" + std::string(256, 'v') + "\"}}") ==
+        "identity.version: at most 255 bytes (one TXT string)");
+  CHECK(flags_error({"--nsid", nsid129.c_str(), "--zone", "a=/dev/null"}) == "--nsid: at most 128 bytes");
+  CHECK(flags_error({"--nsid", nsid128.c_str(), "--zone", "a=/dev/null"}) == "no error");
+}
+
+TEST_CASE("user, group and the admin's tokens and TLS files", "[config]") {
+  auto c = config::parse_config_json(R"({"user": "sgdns", "group": "nogroup",
+    "admin": {"listen": "127.0.0.1:8443", "token_file": "w.token", "read_token_file": "r.token",
+              "tls_certificate": "admin.pem", "tls_key": "/etc/ssl/admin.key"}})",
+                                     "/etc/sgdns");
+  CHECK(c.user == "sgdns");
+  CHECK(c.group == "nogroup");
+  CHECK(c.admin.read_token_file == "/etc/sgdns/r.token");
+  CHECK(c.admin.tls_certificate == "/etc/sgdns/admin.pem");
+  CHECK(c.admin.tls_key == "/etc/ssl/admin.key");
+  CHECK(json_error(R"({"user": ""})") ==
+        "user: expected a user or group name (letters, digits, '.', '_', '-'; at most 32)");
+  CHECK(json_error(R"({"user": "-rf"})") ==
+        "user: expected a user or group name (letters, digits, '.', '_', '-'; at most 32)");
+  CHECK(json_error(R"({"group": "a b"})") ==
+        "group: expected a user or group name (letters, digits, '.', '_', '-'; at most 32)");
+  CHECK(json_error(R"({"user": 65534})") == "user: expected a string");
+  CHECK(json_error(R"({"admin": {"tls_key": "k.pem"}})") == "admin.tls_key: needs admin.tls_certificate");
+  CHECK(json_error(R"({"admin": {"read_token_file": ""}})") == "admin.read_token_file: expected a file name");
+  CHECK(flags_error({"--group", "nogroup", "--zone", "a=/dev/null"}) ==
+        "--group / group: needs a user (--user or \"user\")");
+  CHECK(flags_error({"--user", "a b", "--zone", "a=/dev/null"}) ==
+        "--user: expected a user or group name (letters, digits, '.', '_', '-'; at most 32)");
+  CHECK(flags_error({"--admin-tls-key", "k", "--zone", "a=/dev/null"}) ==
+        "--admin-tls-key / admin.tls_key: needs a certificate (--admin-tls-certificate)");
+  CHECK(flags_error({"--user", "65534", "--group", "65534", "--zone", "a=/dev/null"}) == "no error");
+}
