@@ -54,7 +54,7 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     throw ConfigError(std::string("invalid JSON: ") + e.what());
   }
   Config c;

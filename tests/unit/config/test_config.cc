@@ -55,6 +55,8 @@ TEST_CASE("JSON configuration keys are read", "[config]") {
 
 TEST_CASE("JSON mistakes are refused with their path", "[config]") {
   CHECK_THAT(json_error("{"), Catch::StartsWith("invalid JSON"));
+  // Found by fuzz_config: a number too large for a double escaped as nlohmann's out_of_range.
+  CHECK_THAT(json_error(R"({"threads": 1e999})"), Catch::StartsWith("invalid JSON"));
   CHECK(json_error(R"({"listne": []})") == "listne: unknown key");
   CHECK(json_error(R"({"listen": ["127.0.0.1"]})") ==
         "listen[0]: expected ADDRESS:PORT or [IPv6]:PORT, got \"127.0.0.1\"");
