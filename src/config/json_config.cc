@@ -99,6 +99,8 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
     Node t = root["tcp"];
     t.only({"idle_timeout", "max_connections"});
     if (t.has("idle_timeout")) c.tcp_idle_timeout_ms = t["idle_timeout"].duration_ms();
+    if (t.has("idle_timeout") && (c.tcp_idle_timeout_ms < 100 || c.tcp_idle_timeout_ms > 3'600'000))
+      t["idle_timeout"].fail("expected from 100ms to 1h");
     if (t.has("max_connections"))
       c.tcp_max_connections = static_cast<int>(t["max_connections"].integer(1, 1'000'000));
   }

@@ -59,8 +59,12 @@ class Node {
   void array() const {
     if (!v_.is_array()) fail("expected an array");
   }
+  /// A duration: whole seconds as a number (at most 1000000, as the string form), or a string with a unit.
   long duration_ms() const {
     try {
+      if (v_.is_number_integer() && (v_.get<long>() < 0 || v_.get<long>() > 1'000'000))
+        fail(
+            "expected a duration: seconds from 0 to 1000000, or a string such as \"700ms\", \"10s\", \"2m\"");
       return v_.is_number_integer() ? v_.get<long>() * 1000 : parse_duration_ms(string());
     } catch (const std::invalid_argument& e) {
       fail(e.what());

@@ -66,6 +66,12 @@ TEST_CASE("JSON mistakes are refused with their path", "[config]") {
   CHECK(json_error(R"({"edns": {"max_payload": 100}})") ==
         "edns.max_payload: expected an integer from 512 to 4096");
   CHECK(json_error(R"({"tcp": {"idle_timeout": "soon"}})") == "tcp.idle_timeout: bad duration \"soon\"");
+  // Found by fuzz_config: seconds * 1000 overflowed (undefined behaviour) and negative durations passed.
+  CHECK_THAT(json_error(R"({"tcp": {"idle_timeout": 9223372036854775807}})"),
+             Catch::StartsWith("tcp.idle_timeout: expected a duration: seconds from 0 to 1000000"));
+  CHECK_THAT(json_error(R"({"failover_budget": -5})"),
+             Catch::StartsWith("failover_budget: expected a duration: seconds from 0 to 1000000"));
+  CHECK(json_error(R"({"tcp": {"idle_timeout": 0}})") == "tcp.idle_timeout: expected from 100ms to 1h");
   CHECK(json_error(R"({"transfer": {"allow": ["10.0.0.1/8"]}})") ==
         "transfer.allow[0]: \"10.0.0.1/8\" has bits set past its prefix length");
   CHECK(json_error(R"({"log_level": "loud"})") == "log_level: expected debug, info, warn or error");
