@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Proves the query path allocates nothing: counts every operator new across 100k answered queries of a
-// varied mix (answers, CNAME chains, wildcards, referrals, negatives, truncation, EDNS, NSID, CHAOS).
+// varied mix (answers, CNAME chains, wildcards, referrals, negatives, truncation, EDNS, NSID, CHAOS) and
+// dynamic answers of every policy kind with and without EDNS Client Subnet, some members down.
 // Its own binary because it replaces the global allocator, which sanitizers also want to own.
 #include <netinet/in.h>
 
@@ -10,9 +11,9 @@
 #include <new>
 #include <vector>
 
+#include "sgdns/config/config.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/engine/engine.h"
-#include "sgdns/zone/zone.h"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -34,49 +35,77 @@ using namespace sgdns;
 
 namespace {
 
+/// A query; `ecs` is an RFC 7871 option body (family, source length, scope 0, address bytes) or empty.
 std::vector<std::uint8_t> query(const char* name, std::uint16_t type, bool edns, bool nsid,
-                                std::uint16_t qclass = 1) {
+                                std::uint16_t qclass = 1, std::vector<std::uint8_t> ecs = {}) {
   std::vector<std::uint8_t> v = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(edns)};
   auto wire = dns::name_from_text(name);
   v.insert(v.end(), wire.begin(), wire.end());
   v.insert(v.end(), {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0,
                      static_cast<std::uint8_t>(qclass)});
   if (edns) {
-    v.insert(v.end(), {0, 0, 41, 4, 208, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(nsid ? 4 : 0)});
+    std::size_t options = (nsid ? 4 : 0) + (ecs.empty() ? 0 : 4 + ecs.size());
+    v.insert(v.end(), {0, 0, 41, 4, 208, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(options)});
     if (nsid) v.insert(v.end(), {0, 3, 0, 0});
+    if (!ecs.empty()) {
+      v.insert(v.end(), {0, 8, 0, static_cast<std::uint8_t>(ecs.size())});
+      v.insert(v.end(), ecs.begin(), ecs.end());
+    }
   }
   return v;
+}
+
+std::vector<std::uint8_t> ecs4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t length) {
+  return {0, 1, length, 0, a, b, c};
 }
 
 }  // namespace
 
 int main() {
-  engine::World world;
-  world.zones.add(zone::Zone::load("example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"));
-  world.options.nsid = "alloc-test";
+  config::Config config = config::load_config_file(SGDNS_TEST_DATA "/golden/configs/geo.json");
+  config.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
+  config.options.nsid = "alloc-test";
+  std::shared_ptr<engine::World> built = config::build_world(config, 1);
+  engine::World& world = *built;
+  // Every other member down: answers come from live members, fallback regions and fail-open alike.
+  for (std::uint32_t id = 0; id < world.health->size(); id += 2) world.health->set_up(id, false);
+  const std::vector<std::uint8_t> ecs6 = {0, 2, 48, 0, 0x20, 0x01, 0x0d, 0xb8, 0x53, 0x47};
   std::vector<std::vector<std::uint8_t>> mix = {
-      query("www.example.test.", 1, true, false),      query("WWW.example.test.", 28, false, false),
-      query("alias2.example.test.", 1, true, true),    query("foo.wild.example.test.", 16, true, false),
+      query("www.example.test.", 1, true, false), query("WWW.example.test.", 28, false, false),
+      query("alias2.example.test.", 1, true, true), query("foo.wild.example.test.", 16, true, false),
       query("host.sub.example.test.", 1, true, false), query("nothere.example.test.", 1, true, false),
-      query("www.example.test.", 15, false, false),    query("big.example.test.", 16, false, false),
-      query("example.test.", 2, true, false),          query("_sip._tcp.example.test.", 33, true, false),
-      query("version.bind.", 16, true, false, 3),      query("www.example.org.", 1, true, false),
-      query("loop1.example.test.", 1, true, false),    query("example.test.", 255, true, false)};
+      query("www.example.test.", 15, false, false), query("big.example.test.", 16, false, false),
+      query("example.test.", 2, true, false), query("_sip._tcp.example.test.", 33, true, false),
+      query("version.bind.", 16, true, false, 3), query("www.example.org.", 1, true, false),
+      query("loop1.example.test.", 1, true, false), query("example.test.", 255, true, false),
+      // Dynamic names: ECS from Frankfurt, Singapore, loopback (us-west cidr), IPv6, and none at all.
+      query("www.geo.example.test.", 1, true, false, 1, ecs4(192, 0, 2, 24)),
+      query("www.geo.example.test.", 28, true, true, 1, ecs4(203, 0, 113, 24)),
+      query("www.geo.example.test.", 1, true, false, 1, ecs6),
+      query("www.geo.example.test.", 1, false, false),
+      query("near.geo.example.test.", 1, true, false, 1, ecs4(127, 0, 7, 24)),
+      query("split.geo.example.test.", 1, true, false, 1, ecs4(198, 51, 100, 24)),
+      query("origin.geo.example.test.", 1, true, false), query("closed.geo.example.test.", 1, true, false),
+      query("all.geo.example.test.", 1, true, false, 1, ecs4(192, 0, 2, 20)),
+      query("v4only.geo.example.test.", 28, true, false, 1, ecs4(192, 0, 2, 24))};
   engine::Scratch scratch;
   std::vector<std::uint8_t> out(4096);
   sockaddr_in peer{};
   peer.sin_family = AF_INET;
   engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Udp};
-  std::size_t answered = 0;
+  std::size_t answered = 0, dynamic = 0;
   for (const auto& q : mix) answered += engine::answer(world, q, client, scratch, out).size > 0;  // warm-up
   long before = g_allocations.load();
   for (int i = 0; i < 100'000; ++i) {
-    answered +=
-        engine::answer(world, mix[static_cast<std::size_t>(i) % mix.size()], client, scratch, out).size > 0;
+    engine::Reply r =
+        engine::answer(world, mix[static_cast<std::size_t>(i) % mix.size()], client, scratch, out);
+    answered += r.size > 0;
+    dynamic += r.record >= 0;
   }
   long allocations = g_allocations.load() - before;
-  std::printf("%zu queries answered, %ld allocations on the query path\n", answered, allocations);
-  bool ok = allocations == 0 && answered == 100'000 + mix.size();
+  std::printf("%zu queries answered (%zu by a policy), %ld allocations on the query path\n", answered,
+              dynamic, allocations);
+  bool ok = allocations == 0 && answered == 100'000 + mix.size() && dynamic > 0;
   std::printf("%d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
   return ok ? 0 : 1;
 }

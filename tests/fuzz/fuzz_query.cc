@@ -1,36 +1,43 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: any bytes as a query, over UDP and TCP, through the whole answer path (and AXFR).
-// The first byte picks the transport so one corpus covers both.
+// The world has static zones and the golden geo policy (GeoIP maps, every policy kind, ECS trusted from
+// everyone), so dynamic answers are fuzzed as static ones are. The first byte picks the transport (bit 0)
+// and which members are down (the other bits), so one corpus covers both transports and failover.
 #include <netinet/in.h>
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "sgdns/config/config.h"
 #include "sgdns/engine/engine.h"
-#include "sgdns/zone/zone.h"
 
 using namespace sgdns;
 
 namespace {
 
-const engine::World& world() {
-  static const std::unique_ptr<engine::World> w = [] {
-    auto out = std::make_unique<engine::World>();
-    out->zones.add(zone::Zone::load("example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"));
-    out->zones.add(
-        zone::Zone::load("child.example.test.", SGDNS_TEST_DATA "/golden/zones/child.example.test.zone"));
-    out->options.nsid = "fuzz";
-    out->options.axfr_allow = {engine::Prefix{4, {127}, 8}};
-    return out;
+engine::World& world() {
+  static const std::shared_ptr<engine::World> w = [] {
+    config::Config c = config::load_config_file(SGDNS_TEST_DATA "/golden/configs/geo.json");
+    c.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
+    c.zones.push_back({"child.example.test.", SGDNS_TEST_DATA "/golden/zones/child.example.test.zone"});
+    c.options.nsid = "fuzz";
+    c.options.axfr_allow = {engine::Prefix{4, {127}, 8}};
+    return config::build_world(c, 1);
   }();
   return *w;
+}
+
+/// Members whose bit is set in `pattern` are down (a pattern of 0 leaves everything up).
+void set_health(engine::World& w, std::uint8_t pattern) {
+  for (std::uint32_t id = 0; id < w.health->size(); ++id) w.health->set_up(id, !((pattern >> (id % 7)) & 1));
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
+  set_health(world(), static_cast<std::uint8_t>(data[0] >> 1));
   static engine::Scratch scratch;
   static std::vector<std::uint8_t> out(65535);
   sockaddr_in peer{};
