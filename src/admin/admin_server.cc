@@ -19,8 +19,9 @@
 namespace sgdns::admin {
 namespace {
 
-/// A request body must arrive within this long of the handler starting to read it; civetweb's own
-/// request_timeout_ms bounds the headers and each read, not the whole body.
+/// A request body must arrive within this long of the handler starting to read it. civetweb's
+/// request_timeout_ms bounds the headers as a whole but a body only per recv(): mg_read(n) returns once n
+/// bytes came, so a client sending a byte every few seconds would hold an admin thread for hours.
 constexpr auto kBodyDeadline = std::chrono::seconds(10);
 
 const char* reason_phrase(int status) {
@@ -41,6 +42,8 @@ const char* reason_phrase(int status) {
       return "Request Timeout";
     case 409:
       return "Conflict";
+    case 411:
+      return "Length Required";
     case 413:
       return "Payload Too Large";
     case 414:
@@ -51,6 +54,8 @@ const char* reason_phrase(int status) {
       return "Request Header Fields Too Large";
     case 501:
       return "Not Implemented";
+    case 505:
+      return "HTTP Version Not Supported";
     default:
       return status < 500 ? "Client Error" : "Internal Server Error";
   }
@@ -97,10 +102,12 @@ struct AdminServer::Impl {
     if (info->content_length > static_cast<long long>(kMaxBody))
       return error(413, "body larger than " + std::to_string(kMaxBody) + " bytes");
     const auto deadline = std::chrono::steady_clock::now() + kBodyDeadline;
-    char buf[4096];
-    int n;
-    while (body.size() <= kMaxBody && (n = mg_read(conn, buf, sizeof buf)) > 0) {
-      body.append(buf, static_cast<std::size_t>(n));
+    // One byte per mg_read: each call then returns as soon as anything arrived (or civetweb's per-recv
+    // timeout passed), so the deadline is checked between bytes. Bodies here are small JSON documents;
+    // bytes civetweb already buffered with the headers are copied, not received again.
+    char byte;
+    while (body.size() <= kMaxBody && mg_read(conn, &byte, 1) == 1) {
+      body.push_back(byte);
       if (std::chrono::steady_clock::now() > deadline)
         return error(408, "the body did not arrive within " + std::to_string(kBodyDeadline.count()) + " s");
     }

@@ -23,8 +23,9 @@ class AdminServer {
  public:
   /// Largest request body accepted.
   static constexpr std::size_t kMaxBody = Router::kMaxBody;
-  /// Admin worker threads: requests served at once (more wait in the accept queue).
-  static constexpr int kThreads = 4;
+  /// Admin worker threads: requests served at once (more wait in the accept queue). Slow clients can
+  /// hold one each for at most the header or body deadline (10 s); 8 keep the port usable meanwhile.
+  static constexpr int kThreads = 8;
   /// Accepted connections waiting for a thread (civetweb's connection_queue); beyond it the kernel's
   /// listen backlog holds them.
   static constexpr int kQueue = 32;
