@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -108,47 +109,40 @@ std::string HttpResponse::header(const std::string& name) const {
   return it == headers.end() ? "" : it->second;
 }
 
-HttpResponse http_request(const std::string& host, uint16_t port, const HttpRequest& request,
-                          Millis timeout) {
-  HttpResponse out;
-  auto deadline = Clock::now() + timeout;
-  int fd = connect_to(host, port, deadline, out.error);
-  if (fd < 0) return out;
+namespace {
 
-  std::string wire = request.method + " " + request.target + " HTTP/1.1\r\n";
-  bool has_host = false;
-  for (const auto& [name, value] : request.headers) {
-    if (lower(name) == "host") has_host = true;
-    wire += name + ": " + value + "\r\n";
-  }
-  if (!has_host) wire += "Host: " + host + ":" + std::to_string(port) + "\r\n";
-  if (!request.body.empty() || request.method == "PUT" || request.method == "POST")
-    wire += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
-  wire += "Connection: close\r\n\r\n";
-  wire += request.body;
-
-  // Send, but stop as soon as the server answers early (e.g. 413 before reading a large body).
-  size_t sent = 0;
-  bool readable = false;
-  while (sent < wire.size() && !readable) {
-    pollfd pfd{fd, POLLIN | POLLOUT, 0};
-    int n = ::poll(&pfd, 1, millis_left(deadline));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      out.error = "send: timed out after " + std::to_string(sent) + " bytes";
-      ::close(fd);
-      return out;
+// Sends `parts` in order, waiting `pause` between them, and stops early once the server answers or closes
+// (e.g. 413 before reading a large body). False with `out.error` set when the deadline passed first.
+bool send_parts(int fd, const std::vector<std::string>& parts, Millis pause, Clock::time_point deadline,
+                HttpResponse& out) {
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0 && pause.count() > 0) {
+      pollfd pfd{fd, POLLIN, 0};
+      int n = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(pause.count(), millis_left(deadline))));
+      if (n > 0) return true;  // the server spoke (or closed) before we finished
     }
-    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-      readable = true;
-      break;
+    const std::string& wire = parts[i];
+    size_t sent = 0;
+    while (sent < wire.size()) {
+      pollfd pfd{fd, POLLIN | POLLOUT, 0};
+      int n = ::poll(&pfd, 1, millis_left(deadline));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        out.error = "send: timed out after " + std::to_string(sent) + " bytes";
+        return false;
+      }
+      if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) return true;
+      ssize_t w = ::send(fd, wire.data() + sent, wire.size() - sent, MSG_NOSIGNAL);
+      if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (w <= 0) return true;  // the peer closed: read whatever it said
+      sent += static_cast<size_t>(w);
     }
-    ssize_t w = ::send(fd, wire.data() + sent, wire.size() - sent, MSG_NOSIGNAL);
-    if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (w <= 0) break;  // the peer closed: read whatever it said
-    sent += static_cast<size_t>(w);
   }
+  return true;
+}
 
+// Reads one response until its body is complete, the peer closes or the deadline passes.
+void read_response(int fd, Clock::time_point deadline, HttpResponse& out) {
   std::string data;
   bool eof = false;
   size_t head_end = std::string::npos;
@@ -161,7 +155,7 @@ HttpResponse http_request(const std::string& host, uint16_t port, const HttpRequ
         if (!parse_head(data.substr(0, head_end), out)) {
           out.error = "malformed response head: " + data.substr(0, head_end);
           out.status = 0;
-          break;
+          return;
         }
         std::string cl = out.header("content-length");
         if (!cl.empty()) content_length = std::atoll(cl.c_str());
@@ -186,12 +180,13 @@ HttpResponse http_request(const std::string& host, uint16_t port, const HttpRequ
     }
     data.append(buffer, static_cast<size_t>(got));
   }
-  ::close(fd);
-
+  out.closed = eof;
   if (head_end == std::string::npos) {
-    if (out.error.empty()) out.error = "connection closed before a complete response head";
+    if (out.error.empty())
+      out.error = data.empty() ? "connection closed without a reply"
+                               : "connection closed before a complete response head";
     out.status = 0;
-    return out;
+    return;
   }
   out.body = data.substr(head_end + 4);
   if (content_length >= 0) {
@@ -204,6 +199,42 @@ HttpResponse http_request(const std::string& host, uint16_t port, const HttpRequ
   } else if (eof) {
     out.error.clear();
   }
+}
+
+}  // namespace
+
+HttpResponse http_request(const std::string& host, uint16_t port, const HttpRequest& request,
+                          Millis timeout) {
+  HttpResponse out;
+  auto deadline = Clock::now() + timeout;
+  int fd = connect_to(host, port, deadline, out.error);
+  if (fd < 0) return out;
+
+  std::string wire = request.method + " " + request.target + " HTTP/1.1\r\n";
+  bool has_host = false;
+  for (const auto& [name, value] : request.headers) {
+    if (lower(name) == "host") has_host = true;
+    wire += name + ": " + value + "\r\n";
+  }
+  if (!has_host) wire += "Host: " + host + ":" + std::to_string(port) + "\r\n";
+  if (!request.body.empty() || request.method == "PUT" || request.method == "POST")
+    wire += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  wire += "Connection: close\r\n\r\n";
+  wire += request.body;
+
+  if (send_parts(fd, {wire}, Millis(0), deadline, out)) read_response(fd, deadline, out);
+  ::close(fd);
+  return out;
+}
+
+HttpResponse raw_http_exchange(const std::string& host, uint16_t port, const std::vector<std::string>& parts,
+                               Millis pause, Millis timeout) {
+  HttpResponse out;
+  auto deadline = Clock::now() + timeout;
+  int fd = connect_to(host, port, deadline, out.error);
+  if (fd < 0) return out;
+  if (send_parts(fd, parts, pause, deadline, out)) read_response(fd, deadline, out);
+  ::close(fd);
   return out;
 }
 

@@ -19,7 +19,8 @@ struct HttpResponse {
   std::string reason;
   std::map<std::string, std::string> headers;  // names lowercased; a repeated header keeps the last value
   std::string body;
-  std::string error;  // why the exchange failed ("" on success)
+  std::string error;    // why the exchange failed ("" on success)
+  bool closed = false;  // the server closed the connection (EOF or reset)
 
   // The header's value, or "" when absent. `name` is matched case-insensitively.
   std::string header(const std::string& name) const;
@@ -36,6 +37,12 @@ struct HttpRequest {
 // complete or the peer closes. The whole exchange is bounded by `timeout`. Never throws.
 HttpResponse http_request(const std::string& host, uint16_t port, const HttpRequest& request,
                           Millis timeout = Millis(5000));
+
+// Sends `parts` as they are (any bytes: malformed HTTP on purpose), pausing `pause` between them (a slow
+// client), stopping early when the server answers or closes, then reads the reply. A connection closed
+// without a byte gives status 0, `closed` set and error "connection closed without a reply".
+HttpResponse raw_http_exchange(const std::string& host, uint16_t port, const std::vector<std::string>& parts,
+                               Millis pause = Millis(0), Millis timeout = Millis(5000));
 
 // The admin API of one sgdns: GET/PUT/DELETE/POST with the bearer token on writes.
 class AdminClient {
