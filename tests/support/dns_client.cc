@@ -327,6 +327,12 @@ bool TcpConnection::send_raw(const Bytes& bytes) {
   return true;
 }
 
+void TcpConnection::reset_on_close() {
+  if (fd_ < 0) return;
+  linger abort{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+}
+
 bool TcpConnection::send_message(const Bytes& message) {
   return send_raw(tcp_frame(message));
 }

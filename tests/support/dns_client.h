@@ -79,6 +79,8 @@ class TcpConnection {
   std::optional<Bytes> read_message(Millis timeout);
   // True when the peer closes (EOF or reset) within `timeout`; false while it stays open.
   bool wait_closed(Millis timeout);
+  // Makes the destructor's close a reset (SO_LINGER 0): unread data is dropped and the peer gets an RST.
+  void reset_on_close();
 
  private:
   bool read_exact(uint8_t* out, size_t size, std::chrono::steady_clock::time_point deadline);
