@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Unit tests for the message writer: header and counts, name compression, RDATA handling, limits, rollback.
+#include <stdbool.h>  // before ldns, which otherwise defines a bool macro (clang)
+
 #include <ldns/ldns.h>
 
 #include <catch2/catch.hpp>
