@@ -13,8 +13,9 @@
 # so a policy-rc.d that answers 101 ("action forbidden") is put in place for the
 # duration of the install and removed afterwards.
 
-# Compile sgdns (Release or any other build type). libssl-dev: the admin port
-# loads its TLS certificate and key through OpenSSL.
+# Compile sgdns (Release or any other build type). libssl-dev: the admin port's
+# TLS is OpenSSL, linked directly (Debian's civetweb cannot do TLS with
+# OpenSSL 3, see src/admin/tls_front.h).
 SGDNS_BUILD_DEPS=(
   build-essential cmake ninja-build ccache pkg-config
   libldns-dev libmaxminddb-dev libuv1-dev liburcu-dev nlohmann-json3-dev
@@ -36,12 +37,10 @@ SGDNS_TEST_DEPS=(
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's
-# runtime stage installs exactly these). libssl-dev, not just libssl3: Debian's
-# civetweb dlopen()s the unversioned "libssl.so" and "libcrypto.so", which only
-# the -dev package provides, when the admin port serves TLS.
+# runtime stage installs exactly these). libssl3: the admin port's TLS.
 SGDNS_RUNTIME_DEPS=(
   libldns3 libmaxminddb0 libuv1 liburcu8 libcurl4 libcivetweb1
-  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libssl3 libssl-dev
+  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libssl3
 )
 
 # Print the packages among "$@" that are not installed.

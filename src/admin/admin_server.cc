@@ -6,8 +6,6 @@
 #include "sgdns/admin/admin_server.h"
 
 #include <civetweb.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include <chrono>
 #include <cstring>
@@ -15,6 +13,7 @@
 
 #include "sgdns/util/log.h"
 #include "sgdns/util/text.h"
+#include "tls_front.h"
 
 namespace sgdns::admin {
 namespace {
@@ -76,25 +75,27 @@ std::string peer_of(const mg_request_info* info) {
   return address + ":" + std::to_string(info->remote_port);
 }
 
-/// The first OpenSSL error on this thread's queue, as text.
-std::string openssl_error() {
-  unsigned long code = ERR_get_error();
-  char text[256] = "unknown error";
-  if (code) ERR_error_string_n(code, text, sizeof text);
-  ERR_clear_error();
-  return text;
-}
-
 }  // namespace
 
 struct AdminServer::Impl {
   Router router;
-  ListenOptions listen;
-  std::string tls_error;  // why the certificate or key did not load
+  std::unique_ptr<TlsFront> tls;  // with TLS: the public port; civetweb then listens on loopback only
   mg_context* ctx = nullptr;
 
-  Impl(ListenOptions l, Tokens tokens, Backend& backend)
-      : router(backend, std::move(tokens)), listen(std::move(l)) {}
+  Impl(Tokens tokens, Backend& backend) : router(backend, std::move(tokens)) {}
+
+  ~Impl() {
+    tls.reset();  // no new relayed connections first
+    if (ctx) mg_stop(ctx);
+  }
+
+  /// The client's address; behind the TLS front, the address the front accepted.
+  std::string peer(const mg_request_info* info) const {
+    if (tls && std::string(info->remote_addr) == "127.0.0.1") {
+      if (auto client = tls->client_of(static_cast<std::uint16_t>(info->remote_port))) return *client;
+    }
+    return peer_of(info);
+  }
 
   /// Reads the body: at most kMaxBody + 1 bytes (the router answers 413 beyond), within kBodyDeadline.
   static std::optional<Response> read_body(mg_connection* conn, const mg_request_info* info,
@@ -122,7 +123,7 @@ struct AdminServer::Impl {
     request.method = info->request_method;
     request.path = info->local_uri_raw;
     request.query = info->query_string ? info->query_string : "";
-    request.peer = peer_of(info);
+    request.peer = peer(info);
     for (int i = 0; i < info->num_headers && i < MG_MAX_HEADERS; ++i) {
       const mg_header& h = info->http_headers[i];
       request.headers.emplace_back(h.name ? h.name : "", h.value ? h.value : "");
@@ -165,41 +166,14 @@ struct AdminServer::Impl {
     }
     return 1;
   }
-
-  /// Loads the certificate chain and key ourselves, so they may be separate files (civetweb's
-  /// ssl_certificate option wants both in one), and refuses anything older than TLS 1.2.
-  static int on_init_ssl(void* ssl_ctx, void* data) noexcept {
-    auto* self = static_cast<Impl*>(data);
-    auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
-    try {
-      const std::string& cert = self->listen.tls_certificate;
-      const std::string& key = self->listen.tls_key.empty() ? cert : self->listen.tls_key;
-      if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
-        self->tls_error = "admin.tls_certificate " + cert + ": " + openssl_error();
-        return -1;
-      }
-      if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
-        self->tls_error = "admin.tls_key " + key + ": " + openssl_error();
-        return -1;
-      }
-      if (SSL_CTX_check_private_key(ctx) != 1) {
-        self->tls_error = "admin.tls_key " + key + " does not match the certificate: " + openssl_error();
-        return -1;
-      }
-      SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-      return 1;
-    } catch (...) {
-      return -1;
-    }
-  }
 };
 
 AdminServer::AdminServer(const ListenOptions& listen, Tokens tokens, Backend& backend)
-    : impl_(std::make_unique<Impl>(listen, std::move(tokens), backend)) {
+    : impl_(std::make_unique<Impl>(std::move(tokens), backend)) {
   const bool tls = !listen.tls_certificate.empty();
-  if (tls && !(mg_check_feature(2) & 2))
-    throw std::runtime_error("admin " + listen.address.text + ": this civetweb was built without TLS");
-  std::string port = listen.address.text + (tls ? "s" : "");
+  // With TLS the public address belongs to the TLS front and civetweb takes any free loopback port.
+  if (tls) impl_->tls = std::make_unique<TlsFront>(listen.address, listen.tls_certificate, listen.tls_key);
+  std::string port = tls ? "127.0.0.1:0" : listen.address.text;
   std::string threads = std::to_string(kThreads), queue = std::to_string(kQueue);
   // decode_url=no: the router decodes each path segment itself, so "%2F" inside a name stays in the name
   // and nothing is decoded twice.
@@ -215,29 +189,27 @@ AdminServer::AdminServer(const ListenOptions& listen, Tokens tokens, Backend& ba
                            "no",
                            "decode_url",
                            "no",
-                           "ssl_protocol_version",
-                           "4",
                            nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = Impl::on_log;
   callbacks.http_error = Impl::on_http_error;
-  if (tls) callbacks.init_ssl = Impl::on_init_ssl;
   mg_init_data init{&callbacks, impl_.get(), options};
   char reason[256] = "";
   unsigned code = 0;
   mg_error_data failure{&code, reason, sizeof reason};
   impl_->ctx = mg_start2(&init, &failure);
-  if (!impl_->ctx) {
-    std::string why = !impl_->tls_error.empty() ? impl_->tls_error
-                      : reason[0]               ? std::string(reason)
-                                                : "address in use or invalid";
-    throw std::runtime_error("admin " + listen.address.text + ": cannot listen: " + why);
-  }
+  if (!impl_->ctx)
+    throw std::runtime_error("admin " + listen.address.text + ": cannot listen: " +
+                             (reason[0] ? std::string(reason) : "address in use or invalid"));
   mg_set_request_handler(impl_->ctx, "/", Impl::on_request, impl_.get());
+  if (tls) {
+    mg_server_port ports[1]{};
+    if (mg_get_server_ports(impl_->ctx, 1, ports) != 1)
+      throw std::runtime_error("admin " + listen.address.text + ": no loopback port behind TLS");
+    impl_->tls->start(static_cast<std::uint16_t>(ports[0].port));
+  }
 }
 
-AdminServer::~AdminServer() {
-  if (impl_ && impl_->ctx) mg_stop(impl_->ctx);
-}
+AdminServer::~AdminServer() = default;
 
 }  // namespace sgdns::admin

@@ -26,7 +26,8 @@ extern "C" void __tsan_release(void* address);
 namespace sgdns::net {
 namespace {
 
-char g_grace_period;  // only its address is used, as ThreadSanitizer's synchronisation object
+[[maybe_unused]] char
+    g_grace_period;  // only its address is used, as ThreadSanitizer's synchronisation object
 
 void passed_quiescent_point() noexcept {
 #ifdef SGDNS_TSAN_ANNOTATIONS

@@ -95,6 +95,10 @@ class HealthServer {
   void start();
   // The SOA answers over UDP (the process is serving DNS) and GET /v1/status answers 200.
   bool wait_ready(Millis timeout = Millis(10000));
+  // The SOA answers over UDP (for configurations where /v1/status needs a token).
+  bool wait_dns(Millis timeout = Millis(10000)) {
+    return server_->wait_ready(kHealthZone, "127.0.0.1", timeout);
+  }
   // SIGKILL and reap.
   void kill9();
   bool running() { return server_ && server_->process().running(); }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The admin HTTP(S) port on civetweb: reads each request (body limit, deadline), hands it to the Router
 // (router.h: routes, tokens, validation) and writes the JSON reply. Errors civetweb raises itself (a
-// malformed request line, headers too large) are JSON too.
+// malformed request line, headers too large) are JSON too. With TLS, an OpenSSL front (tls_front.h) owns
+// the public address and relays plain HTTP to civetweb on loopback.
 #pragma once
 #include <memory>
 #include <string>
