@@ -113,7 +113,7 @@ struct TlsFront::Impl {
       if (fd < 0) continue;
       {
         std::lock_guard lock(mu);
-        if (active >= kMaxConnections) {
+        if (active >= AdminServer::kTlsConnections) {
           ::close(fd);  // full: the client may retry; an admin port needs no more
           continue;
         }

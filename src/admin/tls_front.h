@@ -12,15 +12,13 @@
 #include <optional>
 #include <string>
 
+#include "sgdns/admin/admin_server.h"
 #include "sgdns/config/address.h"
 
 namespace sgdns::admin {
 
 class TlsFront {
  public:
-  /// TLS connections served at once; more are closed at once (civetweb's own queue is behind us).
-  static constexpr int kMaxConnections = 32;
-
   /// Loads the certificate chain and key (key empty: in the certificate file) and binds `listen` now.
   /// Throws std::runtime_error naming the setting or the address.
   TlsFront(const config::SocketAddress& listen, const std::string& certificate, const std::string& key);

@@ -15,7 +15,7 @@ struct DescriptorNeeds {
   std::size_t udp_sockets = 0;
   std::size_t tcp_listeners = 0;
   std::size_t tcp_connections = 0;
-  std::size_t admin = 0;   // listener, one connection per thread, civetweb's accept queue
+  std::size_t admin = 0;   // listeners, a connection per thread, civetweb's queue, TLS relays
   std::size_t probes = 0;  // two probes in flight per endpoint, plus libcurl's own
   std::size_t files = 0;   // state file, its temporary, zone files and $INCLUDEs read at reload, tokens
   std::size_t base = 0;    // stdio, each libuv loop's epoll/eventfd/signal descriptors, headroom

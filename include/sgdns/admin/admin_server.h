@@ -30,6 +30,13 @@ class AdminServer {
   /// Accepted connections waiting for a thread (civetweb's connection_queue); beyond it the kernel's
   /// listen backlog holds them.
   static constexpr int kQueue = 32;
+  /// TLS connections relayed at once (each holds two descriptors); more are closed at once.
+  static constexpr int kTlsConnections = 32;
+
+  /// The most descriptors the admin port holds at once: listeners, connections, the TLS relays.
+  [[nodiscard]] static constexpr std::size_t descriptors(bool tls) {
+    return 1 + kThreads + kQueue + (tls ? 2 + 2 * kTlsConnections : 0);
+  }
 
   /// Listens at once; throws std::runtime_error naming the address and the reason when it cannot.
   AdminServer(const ListenOptions& listen, Tokens tokens, Backend& backend);
