@@ -8,9 +8,13 @@
 #   ctest         every label (unit golden integration differential load)
 #   build-asan    build-asan/  Debug + ASan/UBSan
 #   ctest-asan    labels unit and golden
+#   build-tsan    build-tsan/  clang + ThreadSanitizer (RelWithDebInfo): the unit tests and sgdns
+#   ctest-tsan    labels unit and integration against the TSan sgdns; any report fails the step
 #   build-fuzz    build-fuzz/  clang + libFuzzer targets
 #   fuzz-query    the packet path over tests/fuzz/corpus/query for SGDNS_FUZZ_SECONDS (60)
 #   fuzz-zone     the zone reader over tests/fuzz/corpus/zone for half that
+#   fuzz-admin    the admin request path (Router over the real Control) for half that
+#   fuzz-config   the JSON configuration and state-file parsers for half that
 # The fuzz steps are skipped while tests/fuzz/CMakeLists.txt does not exist.
 #
 # Every step runs even if an earlier one failed (a test step is skipped only
@@ -129,6 +133,30 @@ build_fuzz() {
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 }
 
+build_tsan() {
+  export CC=clang CXX=clang++
+  # clang: GCC 12 reports a false -Warray-bounds inside std::vector with -fsanitize=thread at -O2.
+  configure_and_build build-tsan all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDNS_TESTS=ON -DSGDNS_TSAN=ON \
+    -DSGDNS_SANITIZE=OFF -DSGDNS_FUZZ=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+}
+
+# The unit tests and the integration tests (whose sgdns is the TSan build) under ThreadSanitizer. Every
+# process writes its reports to build-tsan/tsan-reports/ (the servers the integration tests start are
+# often stopped with SIGKILL, which would lose a report printed at exit); any report fails the step.
+run_tsan_tests() {
+  local reports=$root/build-tsan/tsan-reports rc=0
+  rm -rf "$reports"
+  mkdir -p "$reports"
+  TSAN_OPTIONS="log_path=$reports/tsan second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+    ctest --test-dir build-tsan --output-on-failure --no-tests=error -j1 -L 'unit|integration' || rc=$?
+  if compgen -G "$reports/tsan.*" >/dev/null; then
+    cat "$reports"/tsan.*
+    echo "tsan: ThreadSanitizer reports above (files in $reports)"
+    return 1
+  fi
+  return "$rc"
+}
+
 run_fuzz() { # TARGET SECONDS: one libFuzzer target over its shipped corpus
   local target=$1 seconds=$2 bin
   bin=$(find build-fuzz -type f -name "$target" -perm -u+x -print -quit)
@@ -167,11 +195,20 @@ else
   skip_step ctest-asan "build failed"
 fi
 
+run_step build-tsan build_tsan
+if [[ ${status[build-tsan]} == pass ]]; then
+  run_step ctest-tsan run_tsan_tests
+else
+  skip_step ctest-tsan "build failed"
+fi
+
 if [[ -f tests/fuzz/CMakeLists.txt ]]; then
   run_step build-fuzz build_fuzz
   if [[ ${status[build-fuzz]} == pass ]]; then
     run_step fuzz-query run_fuzz fuzz_query "$fuzz_seconds"
     run_step fuzz-zone run_fuzz fuzz_zone "$((fuzz_seconds / 2))"
+    run_step fuzz-admin run_fuzz fuzz_admin "$((fuzz_seconds / 2))"
+    run_step fuzz-config run_fuzz fuzz_config "$((fuzz_seconds / 2))"
   else
     skip_step fuzz "build failed"
   fi
