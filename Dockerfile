@@ -8,6 +8,11 @@
 #
 # Extra arguments to `docker run` are appended to the sgdns command line
 # (e.g. --log-level debug, --axfr-allow 192.0.2.0/24).
+#
+# The admin API listens on the container's loopback only: reach it with
+# `docker exec CONTAINER /opt/sgdns/sgdns ctl status`. To publish it, ask for it
+# explicitly (a later --admin wins), ideally with TLS and a read token:
+#   docker run -p 8053:8053 sgdns --admin 0.0.0.0:8053
 
 # ---- build stage --------------------------------------------------------
 FROM debian:12 AS build
@@ -38,10 +43,10 @@ RUN apt-get update \
 COPY --from=build /out/ /opt/sgdns/
 WORKDIR /opt/sgdns
 USER sgdns
-# 5353: DNS over UDP and TCP; 8053: the admin API (status, overrides, explain, reload, /metrics).
-EXPOSE 5353/udp 5353/tcp 8053/tcp
+# 5353: DNS over UDP and TCP. The admin API (8053) stays on loopback unless --admin says otherwise.
+EXPOSE 5353/udp 5353/tcp
 STOPSIGNAL SIGTERM
 # As scripts/run.sh: the demo configuration (zone, GeoIP data, dynamic records) on all addresses, and the
-# admin API with a token made at first start (read it with `docker exec CONTAINER cat /tmp/admin.token`).
+# admin API on loopback with a token made at first start (`docker exec CONTAINER cat /tmp/admin.token`).
 # `exec` makes sgdns PID 1, so SIGTERM from `docker stop` reaches it.
-ENTRYPOINT ["/bin/sh", "-c", "[ -s /tmp/admin.token ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /tmp/admin.token); exec /opt/sgdns/sgdns --config sgdns.json --listen 0.0.0.0:5353 --admin 0.0.0.0:8053 --admin-token-file /tmp/admin.token --state-file /tmp/overrides.json \"$@\"", "sgdns"]
+ENTRYPOINT ["/bin/sh", "-c", "[ -s /tmp/admin.token ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /tmp/admin.token); exec /opt/sgdns/sgdns --config sgdns.json --listen 0.0.0.0:5353 --admin 127.0.0.1:8053 --admin-token-file /tmp/admin.token --state-file /tmp/overrides.json \"$@\"", "sgdns"]
