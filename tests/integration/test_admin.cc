@@ -226,6 +226,10 @@ TEST_CASE("admin API errors over real HTTP", "[integration][admin]") {
     check_error(admin.put(kOverride3, "not json at all"), 400);
     check_error(admin.put(kOverride3, "[\"down\"]"), 400);
     check_error(admin.put(kOverride3, R"({"state": "sideways"})"), 400);
+    check_error(admin.put(kOverride3, R"({"state": "UP"})"), 400);  // strict: never silently "down"
+    check_error(admin.put(kOverride3, R"({"state": "down", "expires": 1e12})"), 400);
+    check_error(admin.put(kOverride3, R"({"state": "down", "reason": ")" + std::string(2000, 'r') + "\"}"),
+                400);
     check_error(admin.put(kOverride3, R"({"state": 0})"), 400);
     check_error(admin.put(kOverride3, R"({"reason": "no state"})"), 400);
     check_error(admin.put(kOverride3, R"({"state": "down", "colour": "red"})"), 400);
