@@ -2,12 +2,14 @@
 // stderr logger: one line per event, written with a single write(2) so lines from threads never interleave.
 #include "sgdns/util/log.h"
 
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
-#include <string>
 
 namespace sgdns::log {
 namespace {
@@ -33,25 +35,24 @@ bool parse_level(std::string_view text, Level& out) noexcept {
 }
 
 void write(Level level, std::string_view message) noexcept {
-  try {
-    auto now = std::chrono::system_clock::now();
-    auto secs = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char stamp[96];
-    std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-    std::string line = stamp;
-    line += kNames[static_cast<int>(level)];
-    line += ' ';
-    line += message;
-    line += '\n';
-    ssize_t r = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)r;
-  } catch (...) {
-    // Logging must never take the server down.
-  }
+  // No allocation: the query threads log rate-limiting events, and their path must not allocate. One
+  // writev(2) keeps the line whole (a write to a pipe or file is not interleaved with another).
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[96];
+  int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s ", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms),
+                        kNames[static_cast<int>(level)]);
+  if (n < 0) return;
+  char newline = '\n';
+  iovec parts[3] = {{stamp, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof stamp - 1)},
+                    {const_cast<char*>(message.data()), message.size()},
+                    {&newline, 1}};
+  ssize_t r = ::writev(STDERR_FILENO, parts, 3);
+  (void)r;
 }
 
 }  // namespace sgdns::log
