@@ -19,7 +19,7 @@
 SGDNS_BUILD_DEPS=(
   build-essential cmake ninja-build ccache pkg-config
   libldns-dev libmaxminddb-dev libuv1-dev liburcu-dev nlohmann-json3-dev
-  prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev catch2 libssl-dev
+  prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev catch2 libssl-dev libsodium-dev
 )
 
 # Run every test: the build deps plus reference servers/clients for the
@@ -37,10 +37,11 @@ SGDNS_TEST_DEPS=(
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's
-# runtime stage installs exactly these). libssl3: the admin port's TLS.
+# runtime stage installs exactly these). libssl3: the admin port's TLS;
+# libsodium23: SipHash for DNS Cookies.
 SGDNS_RUNTIME_DEPS=(
   libldns3 libmaxminddb0 libuv1 liburcu8 libcurl4 libcivetweb1
-  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libssl3
+  libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libssl3 libsodium23
 )
 
 # Print the packages among "$@" that are not installed.

@@ -64,6 +64,17 @@ bool parse_ecs(const std::uint8_t* data, std::size_t len, ClientSubnet& ecs) noe
   return true;
 }
 
+/// RFC 7873 section 5.2.2: a client cookie alone (8 bytes), or followed by a server cookie of 8 to 32
+/// bytes; any other length is malformed (FORMERR), as is a second COOKIE option.
+bool parse_cookie(const std::uint8_t* data, std::size_t len, Edns& edns) noexcept {
+  const bool well_formed =
+      len == kClientCookieSize || (len >= kClientCookieSize + 8 && len <= kMaxCookieOption);
+  if (!well_formed || edns.cookie_len != 0) return false;
+  std::memcpy(edns.cookie, data, len);
+  edns.cookie_len = static_cast<std::uint8_t>(len);
+  return true;
+}
+
 /// The OPT RR whose fixed part starts at `fixed` (TYPE already known to be OPT), RDATA in [rdata,
 /// rdata+rdlen).
 void parse_opt(const std::uint8_t* fixed, const std::uint8_t* rdata, std::size_t rdlen, Edns& edns,
@@ -107,6 +118,12 @@ void parse_opt(const std::uint8_t* fixed, const std::uint8_t* rdata, std::size_t
           return;
         }
         edns.has_ecs = true;
+        break;
+      case edns_opt::kCookie:
+        if (!parse_cookie(data, len, edns)) {
+          problems.formerr = true;
+          return;
+        }
         break;
       default:
         break;  // unknown options are ignored (RFC 6891 section 6.1.2)

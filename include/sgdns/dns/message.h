@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "sgdns/dns/cookie.h"
 #include "sgdns/dns/types.h"
 
 namespace sgdns::dns {
@@ -26,7 +27,11 @@ struct Edns {
   bool dnssec_ok = false;
   bool nsid_requested = false;
   bool has_ecs = false;
+  /// RFC 7873 COOKIE option as received, well-formed: 0 (none), 8 (client cookie only) or 16 to 40 (client
+  /// cookie, then the server cookie).
+  std::uint8_t cookie_len = 0;
   ClientSubnet ecs;
+  std::uint8_t cookie[kMaxCookieOption];  // only the first cookie_len bytes are meaningful
 };
 
 enum class ParseStatus : std::uint8_t {
