@@ -9,6 +9,7 @@
 #include "descriptor_limit.h"
 #include "privileges.h"
 #include "sgdns/app/explain.h"
+#include "sgdns/dns/cookie.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/net/tcp_server.h"
 #include "sgdns/net/udp_server.h"
@@ -137,6 +138,8 @@ json diff(const engine::World& before, const engine::World& after) {
 Control::Control(config::Config config)
     : config_(std::move(config)), overrides_store_(config_.admin.state_file), started_(now_seconds()) {
   log::set_level(config_.log_level);
+  // Without a shared secret file each start makes its own; reloads keep it, so cookies stay good.
+  if (config_.cookie_secret_file.empty()) config_.options.cookies.secret = dns::random_cookie_secret();
   tokens_.write = read_token("admin.token_file", config_.admin.token_file);
   tokens_.read = read_token("admin.read_token_file", config_.admin.read_token_file);
   double now = now_seconds();
@@ -419,6 +422,7 @@ Control::ReloadOutcome Control::do_reload() {
   log::info("reload: started");
   try {
     config::Config next = config::reload_config(config_);
+    if (next.cookie_secret_file.empty()) next.options.cookies.secret = config_.options.cookies.secret;
     auto world = config::build_world(next, generation_ + 1);
     if (next.listen.size() != config_.listen.size() ||
         next.admin.listen.has_value() != config_.admin.listen.has_value())
@@ -469,8 +473,7 @@ int Control::run() {
                          raise_descriptor_limit());
   // Every socket is bound (port 53 needs root) before root is given up.
   net::UdpServer udp(config.listen, worker_count(config), *store_, &metrics_.counters());
-  net::TcpServer tcp(config.listen, {config.tcp_idle_timeout_ms, config.tcp_max_connections}, *store_,
-                     &metrics_.counters());
+  net::TcpServer tcp(config.listen, config.tcp, *store_, &metrics_.counters());
   if (config.admin.listen)
     admin_ = std::make_unique<admin::AdminServer>(
         admin::ListenOptions{*config.admin.listen, config.admin.tls_certificate, config.admin.tls_key},

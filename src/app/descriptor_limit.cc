@@ -17,7 +17,7 @@ DescriptorNeeds descriptor_needs(const config::Config& config, int udp_workers, 
   DescriptorNeeds n;
   n.udp_sockets = config.listen.size() * static_cast<std::size_t>(udp_workers);
   n.tcp_listeners = config.listen.size();
-  n.tcp_connections = static_cast<std::size_t>(config.tcp_max_connections);
+  n.tcp_connections = static_cast<std::size_t>(config.tcp.max_connections);
   if (config.admin.listen) n.admin = admin::AdminServer::descriptors(!config.admin.tls_certificate.empty());
   n.probes = probe_targets ? probe_targets * 2 + 16 : 0;
   // State file, its temporary and folder, token files, and a zone with its nested $INCLUDEs at reload.

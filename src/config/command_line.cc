@@ -44,7 +44,9 @@ const std::set<std::string> kFlagsWithValue = {"--config",
                                                "--admin-tls-key",
                                                "--state-file",
                                                "--user",
-                                               "--group"};
+                                               "--group",
+                                               "--rrl-rate",
+                                               "--cookie-secret-file"};
 
 ZoneSource parse_zone_flag(const std::string& value) {
   auto eq = value.find('=');
@@ -78,6 +80,9 @@ Options:
   --tcp-idle-timeout SEC   close idle TCP connections after SEC seconds (default 10)
   --tcp-max-connections N  concurrent TCP connections (default 1024)
   --edns-max-payload N     largest UDP reply with EDNS, 512..4096 (default 1232)
+  --rrl-rate N             response rate limit per client network and name, per second (default 200)
+  --no-rrl                 no response rate limiting (it is on by default)
+  --cookie-secret-file F   DNS Cookie secret(s) shared by the fleet (default: a random one per start)
   --log-level LEVEL        debug, info, warn or error (default info)
   --admin ADDR:PORT        admin HTTP API (status, overrides, explain, reload, metrics)
   --admin-token-file FILE  bearer token that admin writes need
@@ -105,7 +110,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   std::vector<engine::Prefix> axfr;
   struct Overrides {
     bool nsid = false, threads = false, chaos = false, idle = false, maxconn = false, payload = false,
-         level = false;
+         level = false, rrl_off = false, rrl_rate = false;
   } set;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
@@ -113,7 +118,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
-    } else if (flag != "--help" && flag != "-h" && flag != "--version" && flag != "--no-chaos") {
+    } else if (flag != "--help" && flag != "-h" && flag != "--version" && flag != "--no-chaos" &&
+               flag != "--no-rrl") {
       if (!kFlagsWithValue.count(flag)) throw ConfigError(flag + ": unknown option (see --help)");
       if (i + 1 >= argc) throw ConfigError(flag + ": needs a value (see --help)");
       value = argv[++i];
@@ -144,11 +150,18 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         flags.options.chaos_enabled = false;
         set.chaos = true;
       } else if (flag == "--tcp-idle-timeout") {
-        flags.tcp_idle_timeout_ms = parse_int(flag, value, 1, 3600) * 1000;
+        flags.tcp.idle_timeout_ms = parse_int(flag, value, 1, 3600) * 1000;
         set.idle = true;
       } else if (flag == "--tcp-max-connections") {
-        flags.tcp_max_connections = static_cast<int>(parse_int(flag, value, 1, 1'000'000));
+        flags.tcp.max_connections = static_cast<int>(parse_int(flag, value, 1, 1'000'000));
         set.maxconn = true;
+      } else if (flag == "--no-rrl") {
+        set.rrl_off = true;
+      } else if (flag == "--rrl-rate") {
+        flags.options.rrl.rate = static_cast<std::uint32_t>(parse_int(flag, value, 1, kMaxRrlRate));
+        set.rrl_rate = true;
+      } else if (flag == "--cookie-secret-file") {
+        flags.cookie_secret_file = value;
       } else if (flag == "--edns-max-payload") {
         flags.options.edns_max_payload = static_cast<std::uint16_t>(parse_int(flag, value, 512, 4096));
         set.payload = true;
@@ -194,8 +207,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (set.nsid) c.options.nsid = flags.options.nsid;
   if (set.threads) c.threads = flags.threads;
   if (set.chaos) c.options.chaos_enabled = false;
-  if (set.idle) c.tcp_idle_timeout_ms = flags.tcp_idle_timeout_ms;
-  if (set.maxconn) c.tcp_max_connections = flags.tcp_max_connections;
+  if (set.idle) c.tcp.idle_timeout_ms = flags.tcp.idle_timeout_ms;
+  if (set.maxconn) c.tcp.max_connections = flags.tcp.max_connections;
+  if (set.rrl_rate) c.options.rrl.rate = flags.options.rrl.rate;
+  if (set.rrl_off) c.options.rrl.enabled = false;
+  if (!flags.cookie_secret_file.empty()) c.cookie_secret_file = flags.cookie_secret_file;
   if (set.payload) c.options.edns_max_payload = flags.options.edns_max_payload;
   if (set.level) c.log_level = flags.log_level;
   if (flags.admin.listen) c.admin.listen = flags.admin.listen;

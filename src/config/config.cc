@@ -66,6 +66,8 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
   auto world = std::make_shared<engine::World>();
   world->generation = generation;
   world->options = config.options;
+  if (world->options.cookies.enabled && !config.cookie_secret_file.empty())
+    read_cookie_secrets(config.cookie_secret_file, world->options.cookies);
   try {
     if (!config.policy.empty()) {
       world->policy = policy::compile(config.policy);

@@ -5,6 +5,9 @@
 
 namespace sgdns::config {
 
+/// Highest RRL rate accepted: one response per microsecond, the table's time unit.
+inline constexpr long kMaxRrlRate = 1'000'000;
+
 /// Fills what neither flags nor file set: listen on 127.0.0.1:5353, AXFR from loopback only.
 void apply_defaults(Config& c);
 

@@ -7,6 +7,7 @@
 
 #include "defaults.h"
 #include "json_node.h"
+#include "limits_json.h"
 #include "policy_json.h"
 #include "sgdns/config/config.h"
 
@@ -59,9 +60,9 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   }
   Config c;
   Node root(doc, "");
-  root.only({"listen", "threads", "identity", "zones", "edns", "tcp", "transfer", "log_level", "geoip", "ecs",
-             "default_region", "regions", "pools", "records", "checks", "failover_budget", "admin", "user",
-             "group"});
+  root.only({"listen",    "threads",         "identity", "zones",          "edns",    "tcp",   "transfer",
+             "log_level", "geoip",           "ecs",      "default_region", "regions", "pools", "records",
+             "checks",    "failover_budget", "admin",    "user",           "group",   "rrl",   "cookies"});
   if (root.has("admin")) {
     Node a = root["admin"];
     a.only({"listen", "token_file", "read_token_file", "state_file", "tls_certificate", "tls_key"});
@@ -95,15 +96,9 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
     if (e.has("max_payload"))
       c.options.edns_max_payload = static_cast<std::uint16_t>(e["max_payload"].integer(512, 4096));
   }
-  if (root.has("tcp")) {
-    Node t = root["tcp"];
-    t.only({"idle_timeout", "max_connections"});
-    if (t.has("idle_timeout")) c.tcp_idle_timeout_ms = t["idle_timeout"].duration_ms();
-    if (t.has("idle_timeout") && (c.tcp_idle_timeout_ms < 100 || c.tcp_idle_timeout_ms > 3'600'000))
-      t["idle_timeout"].fail("expected from 100ms to 1h");
-    if (t.has("max_connections"))
-      c.tcp_max_connections = static_cast<int>(t["max_connections"].integer(1, 1'000'000));
-  }
+  if (root.has("tcp")) read_tcp(root["tcp"], c.tcp);
+  if (root.has("rrl")) read_rrl(root["rrl"], c.options.rrl);
+  if (root.has("cookies")) read_cookies(root["cookies"], c, base_dir);
   if (root.has("transfer")) {
     Node t = root["transfer"];
     t.only({"allow"});

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <stdexcept>
 
 namespace sgdns::dns {
 namespace {
@@ -32,6 +33,13 @@ void hash(const CookieSecret& secret, const std::uint8_t* client_cookie, const s
 }
 
 }  // namespace
+
+CookieSecret random_cookie_secret() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot initialise its random source");
+  CookieSecret s;
+  randombytes_buf(s.key, sizeof s.key);
+  return s;
+}
 
 CookieAddress cookie_address(const sockaddr* peer) noexcept {
   CookieAddress a;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cookies.h"
 #include "encode.h"
 #include "resolve.h"
 #include "sgdns/dns/types.h"
@@ -46,7 +47,24 @@ std::size_t ecs_size(const dns::Query& q) {
   return q.edns.has_ecs ? kOptionHeader + kEcsFixedSize + (q.edns.ecs.source_prefix + 7u) / 8u : 0;
 }
 
-void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, std::uint8_t scope, dns::Writer& w) {
+constexpr std::size_t kCookieOptionSize = kOptionHeader + dns::kClientCookieSize + dns::kServerCookieSize;
+
+std::size_t opt_size(const World& world, const dns::Query& q, CookieCheck cookie) {
+  if (!q.edns.present) return 0;
+  return kOptFixedSize + (wants_nsid(world, q) ? kOptionHeader + world.options.nsid.size() : 0) +
+         ecs_size(q) + (cookie != CookieCheck::None ? kCookieOptionSize : 0);
+}
+
+/// RFC 7873 section 5.2: the client cookie echoed, then our server cookie (null: none to send).
+void put_cookie(const dns::Query& q, const std::uint8_t* server_cookie, dns::Writer& w) {
+  (void)w.put_u16(dns::edns_opt::kCookie);
+  (void)w.put_u16(static_cast<std::uint16_t>(dns::kClientCookieSize + dns::kServerCookieSize));
+  (void)w.put_bytes(q.edns.cookie, dns::kClientCookieSize);
+  (void)w.put_bytes(server_cookie, dns::kServerCookieSize);
+}
+
+void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, std::uint8_t scope,
+             const std::uint8_t* server_cookie, dns::Writer& w) {
   static constexpr std::uint8_t kRoot[1] = {0};
   w.begin_section(dns::Section::Additional);
   std::uint32_t ttl =
@@ -70,6 +88,7 @@ void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, std::uin
     (void)w.put_u8(scope);
     (void)w.put_bytes(ecs.address, address_len);
   }
+  if (server_cookie) put_cookie(q, server_cookie, w);
   w.close_rr();
 }
 
@@ -85,6 +104,7 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
   const dns::Query& q = s.query;
   if (q.qclass == dns::rrclass::kCH) {
     bool aa = false;
+    s.plan.limit_name = q.lqname;
     std::uint16_t rc = answer_chaos(world.options, q, w, aa);
     return {rc == rcode::kNoError ? Outcome::Answer : Outcome::Refused, rc, aa, false};
   }
@@ -136,18 +156,15 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   dns::ParseStatus status = dns::parse_query(pkt, q);
   if (status == dns::ParseStatus::Drop) return {0, Outcome::Drop, 0};
 
+  const CookieCheck cookie = check_cookie(world.options.cookies, q, client, s.server_cookie);
   dns::Writer w(out.data(), std::min<std::size_t>(out.size(), dns::kMaxMessage));
   std::size_t limit = client.transport == Transport::Udp ? udp_limit(world, q, client) : dns::kMaxMessage;
-  std::size_t opt_size = 0;
-  if (q.edns.present) {
-    opt_size =
-        kOptFixedSize + (wants_nsid(world, q) ? kOptionHeader + world.options.nsid.size() : 0) + ecs_size(q);
-  }
   w.begin(q.id, kQR | (q.flags & (kOpcodeMask | kRD | kCD)));
-  w.set_limit(limit - opt_size);
+  w.set_limit(limit - opt_size(world, q, cookie));
   if (q.has_question) (void)w.put_question(q.qname, q.qtype, q.qclass);
 
   s.plan.record = s.plan.region = s.plan.pool = -1;  // only resolve() sets them
+  s.plan.limit_name = nullptr;
   Decision d{outcome_for(status), rcode_for(status), false, false};
   if (status == dns::ParseStatus::Ok) d = decide(world, client, s, w);
   if (d.outcome == Outcome::Transfer) return {0, Outcome::Transfer, rcode::kNoError};
@@ -157,8 +174,26 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   if (d.truncated) flags |= kTC;
   w.set_flags(flags);
   w.set_limit(limit);
-  if (q.edns.present) put_opt(world, q, d.rcode, d.ecs_scope, w);
-  return {w.finish(), d.outcome, d.rcode, s.plan.record, s.plan.region, s.plan.pool};
+  const std::uint8_t* server_cookie = cookie != CookieCheck::None ? s.server_cookie : nullptr;
+  if (q.edns.present) put_opt(world, q, d.rcode, d.ecs_scope, server_cookie, w);
+  return {w.finish(),    d.outcome,   d.rcode, s.plan.record,
+          s.plan.region, s.plan.pool, cookie,  s.plan.limit_name};
+}
+
+Reply slip_reply(const World& world, const Scratch& s, const Reply& reply,
+                 std::span<std::uint8_t> out) noexcept {
+  const dns::Query& q = s.query;
+  const bool bad_cookie = reply.cookie == CookieCheck::New || reply.cookie == CookieCheck::Bad;
+  const std::uint16_t rc = bad_cookie ? rcode::kBadCookie : reply.rcode;
+  dns::Writer w(out.data(), std::min<std::size_t>(out.size(), dns::kMaxMessage));
+  w.begin(q.id, kQR | (q.flags & (kOpcodeMask | kRD | kCD)) | (rc & 0x0f) | (bad_cookie ? 0 : kTC));
+  if (q.has_question) (void)w.put_question(q.qname, q.qtype, q.qclass);
+  const std::uint8_t* server_cookie = reply.cookie != CookieCheck::None ? s.server_cookie : nullptr;
+  if (q.edns.present) put_opt(world, q, rc, 0, server_cookie, w);
+  Reply slipped = reply;
+  slipped.size = w.finish();
+  slipped.rcode = rc;
+  return slipped;
 }
 
 }  // namespace sgdns::engine

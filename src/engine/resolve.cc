@@ -128,10 +128,14 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
   const std::uint16_t qtype = s.query.qtype;
   const std::uint8_t* lname = s.query.lqname;
   const std::uint8_t* owner = s.query.qname;
+  plan.limit_name = lname;
 
   for (std::size_t depth = 0;; ++depth) {
     Located found = locate(zone, lname, depth == 0 ? s.query.qname_len : dns::name_length(lname), qtype);
+    if (depth == 0 && found.node && (found.node->flags & zone::node_flag::kWildcard))
+      plan.limit_name = dns::parent_name(zone.name(*found.node));  // every name under a wildcard is one
     if (found.cut) {
+      plan.limit_name = zone.name(*found.cut);
       // A referral; after a CNAME the answer so far is still ours, so AA stays (RFC 1034 4.3.2 step 3b).
       plan.authoritative = depth > 0;
       plan.glue_required = true;
@@ -141,6 +145,7 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
     }
     if (!found.node) {
       plan.rcode = dns::rcode::kNxDomain;  // after a CNAME too (RFC 6604)
+      plan.limit_name = zone.origin();
       add_soa(plan, zone);
       return Outcome::NxDomain;
     }

@@ -41,14 +41,33 @@ inline constexpr std::size_t kMaxNsid = 128;
 /// Longest CHAOS identity or version text: one TXT character-string.
 inline constexpr std::size_t kMaxChaosText = 255;
 
+/// TCP limits (docs/operations.md, "TCP limits"): read at start, a change needs a restart.
+struct TcpLimits {
+  /// A connection that has sent no complete query for this long is closed (RFC 7766 6.2.3).
+  long idle_timeout_ms = 10'000;
+  /// A query must arrive whole within this of its first byte. Knot's tcp-io-timeout is 500 ms; twice
+  /// that leaves room for one lost segment (a 200 ms minimum RTO plus the round trip) on a long path,
+  /// and still frees a slot a slow-drip client holds within a second.
+  long query_timeout_ms = 1'000;
+  /// Each write of queued replies (at most 64 KiB) must be taken by the kernel within this: 256 kbit/s
+  /// of goodput while a backlog waits, which any resolver or secondary exceeds; a client that stops
+  /// reading is closed once its socket buffer is full and this has passed.
+  long reply_timeout_ms = 2'000;
+  int max_connections = 1024;
+  /// Connections from one address (IPv6: one /64, what a single host holds).
+  int max_per_source = 64;
+  /// Replies one connection may have waiting before its next query is parsed.
+  std::size_t max_pending = 64 * 1024;
+};
+
 struct Config {
   std::string config_file;        // empty when everything came from flags
   std::vector<std::string> argv;  // the command line, re-read on reload
   std::vector<ZoneSource> zones;
   std::vector<SocketAddress> listen;
   int threads = 0;  // UDP workers; 0 = one per core
-  long tcp_idle_timeout_ms = 10'000;
-  int tcp_max_connections = 1024;
+  TcpLimits tcp;
+  std::string cookie_secret_file;  // RFC 9018 secret(s); empty: a random secret made at start
   log::Level log_level = log::Level::Info;
   engine::Options options;
   policy::PolicySpec policy;  // regions, pools, dynamic records (empty without a configuration file)
@@ -81,6 +100,11 @@ struct CommandLine {
 /// The configuration the server reloads into on SIGHUP: the same command line parsed again, so the
 /// configuration file is re-read and flags still override it.
 [[nodiscard]] Config reload_config(const Config& current);
+
+/// Reads a DNS Cookie secret file: one or two lines of 32 hex digits (128 bits), the first making new
+/// server cookies, the second only accepted (the secret being rotated out); blank lines and lines starting
+/// with '#' are ignored. Throws ConfigError naming the file and line.
+void read_cookie_secrets(const std::string& path, engine::CookieOptions& out);
 
 /// Loads every zone and compiles a World. Throws zone::ZoneError or ConfigError.
 [[nodiscard]] std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t generation);

@@ -26,6 +26,9 @@ struct CookieAddress {
   std::size_t size = 0;
 };
 
+/// A secret from the system's random source (for a server that was given no secret file).
+[[nodiscard]] CookieSecret random_cookie_secret();
+
 /// The address of a socket peer (IPv4 or IPv6; size 0 for anything else).
 [[nodiscard]] CookieAddress cookie_address(const sockaddr* peer) noexcept;
 

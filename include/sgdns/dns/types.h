@@ -22,7 +22,7 @@ inline constexpr std::uint8_t kQuery = 0;
 
 namespace rcode {
 inline constexpr std::uint16_t kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4,
-                               kRefused = 5, kBadVers = 16;
+                               kRefused = 5, kBadVers = 16, kBadCookie = 23;
 }
 
 namespace flag {  // bits of the 16-bit header flags word

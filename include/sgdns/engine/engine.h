@@ -27,6 +27,9 @@ struct Client {
   /// Largest UDP reply the path to this client can carry unfragmented, when the transport learnt it the
   /// hard way (the kernel refused a larger reply); 0 = no limit beyond EDNS and our own maximum.
   std::uint16_t udp_reply_cap = 0;
+  /// Seconds since 1970, for DNS Cookie timestamps: the transport reads the clock (once per batch), so
+  /// the engine never does.
+  std::uint32_t now = 0;
 };
 
 enum class Outcome : std::uint8_t {
@@ -86,6 +89,18 @@ struct Plan {
   std::int32_t record = -1;
   std::int32_t region = -1;
   std::int32_t pool = -1;
+  /// The name response rate limiting counts this answer under (lowercase wire): the query name, or for a
+  /// wildcard answer the wildcard's parent, a referral's zone cut, an NXDOMAIN's zone (BIND's choice: a
+  /// flood of random names under one wildcard or zone is one flood).
+  const std::uint8_t* limit_name = nullptr;
+};
+
+/// What the query's DNS Cookie option proved (RFC 7873 section 5.2).
+enum class CookieCheck : std::uint8_t {
+  None,   // no cookie, or cookies are off
+  New,    // a client cookie alone: the reply carries a new server cookie
+  Bad,    // a server cookie that is not ours, or has expired: the reply carries a new one
+  Valid,  // our server cookie, in time: the client has seen our replies at its address
 };
 
 /// Per-thread working memory, reused across queries.
@@ -95,6 +110,7 @@ struct Scratch {
   /// Weighted choices draw from this xorshift state; workers seed it differently, tests fix it.
   std::uint64_t rng = 0x9E3779B97F4A7C15ull;
   std::uint8_t chain_names[Plan::kMaxChain][dns::kMaxNameLen];  // lowercase CNAME targets
+  std::uint8_t server_cookie[dns::kServerCookieSize];           // the one the reply carries
 };
 
 struct Reply {
@@ -105,11 +121,22 @@ struct Reply {
   std::int32_t record = -1;
   std::int32_t region = -1;
   std::int32_t pool = -1;
+  CookieCheck cookie = CookieCheck::None;
+  /// For rate limiting: see Plan::limit_name; null for errors (counted per client network alone).
+  const std::uint8_t* limit_name = nullptr;
 };
 
 /// Answers `pkt` into `out`. Over UDP `out` needs 4096 bytes at least, over TCP 65535.
 [[nodiscard]] Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client& client,
                            Scratch& scratch, std::span<std::uint8_t> out) noexcept;
+
+/// The reply a rate-limited UDP query gets when it "slips" (rrl.slip): header and question only, with TC
+/// set so that a real resolver retries over TCP. A client that sent a client cookie but no valid server
+/// cookie gets BADCOOKIE with a fresh server cookie instead (RFC 7873 section 5.2.3 allows it "based on
+/// server policy, including rate limiting"): it retries over UDP with that cookie and is no longer
+/// limited. `reply` is what answer() returned for the query still in `scratch`.
+[[nodiscard]] Reply slip_reply(const World& world, const Scratch& scratch, const Reply& reply,
+                               std::span<std::uint8_t> out) noexcept;
 
 /// Zone transfer (RFC 5936) for the AXFR/IXFR query left in `scratch.query` by answer() returning
 /// Outcome::Transfer: emits the SOA, every RRset, the SOA again, packed into messages of at most 65535

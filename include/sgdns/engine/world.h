@@ -6,13 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "sgdns/dns/cookie.h"
 #include "sgdns/dns/prefix.h"
 #include "sgdns/policy/policy.h"
+#include "sgdns/rrl/settings.h"
 #include "sgdns/zone/zone_set.h"
 
 namespace sgdns::engine {
 
 using Prefix = dns::Prefix;
+
+/// DNS Cookies (RFC 7873, RFC 9018 server cookies). The secret is shared by every server of the fleet (a
+/// file), so a client's cookie is good at any of them.
+struct CookieOptions {
+  bool enabled = true;
+  dns::CookieSecret secret;   // makes every new server cookie; accepted
+  bool has_previous = false;  // while a new secret rolls out, the one before is still accepted
+  dns::CookieSecret previous;
+};
 
 struct Options {
   std::string nsid;  // RFC 5001 identifier; empty = do not answer NSID
@@ -21,6 +32,8 @@ struct Options {
   std::string chaos_version = "sgdns";  // version.bind / version.server
   std::string chaos_identity;           // id.server / hostname.bind; empty = the NSID, else REFUSED
   std::vector<Prefix> axfr_allow;       // loopback is always allowed
+  CookieOptions cookies;
+  rrl::Settings rrl;  // applied by the UDP transport around answer(), never inside it
 };
 
 struct World {

@@ -7,15 +7,13 @@
 #include <vector>
 
 #include "sgdns/config/address.h"
+#include "sgdns/config/config.h"
 #include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
 
 namespace sgdns::net {
 
-struct TcpLimits {
-  long idle_timeout_ms = 10'000;
-  int max_connections = 1024;
-};
+using TcpLimits = config::TcpLimits;
 
 class TcpServer {
  public:

@@ -11,7 +11,7 @@ using namespace sgdns;
 TEST_CASE("the descriptor budget counts every kind and names the setting to lower", "[app]") {
   config::Config c;
   c.listen = {config::parse_socket_address("127.0.0.1:53"), config::parse_socket_address("[::1]:53")};
-  c.tcp_max_connections = 1024;
+  c.tcp.max_connections = 1024;
   auto needs = app::descriptor_needs(c, 4, 0);
   CHECK(needs.udp_sockets == 8);
   CHECK(needs.tcp_listeners == 2);

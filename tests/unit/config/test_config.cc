@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Configuration: flags, JSON keys, and an error that names the flag or JSON path for every mistake.
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include <cstdio>
 #include <vector>
 
 #include "sgdns/config/config.h"
@@ -46,8 +49,8 @@ TEST_CASE("JSON configuration keys are read", "[config]") {
   CHECK(c.zones[0].origin == "example.test.");
   CHECK(c.zones[0].file == "/etc/sgdns/z.zone");
   CHECK(c.options.edns_max_payload == 1400);
-  CHECK(c.tcp_idle_timeout_ms == 2500);
-  CHECK(c.tcp_max_connections == 10);
+  CHECK(c.tcp.idle_timeout_ms == 2500);
+  CHECK(c.tcp.max_connections == 10);
   REQUIRE(c.options.axfr_allow.size() == 1);
   CHECK(c.options.axfr_allow[0].length == 24);
   CHECK(c.log_level == log::Level::Warn);
@@ -150,4 +153,98 @@ TEST_CASE("user, group and the admin's tokens and TLS files", "[config]") {
   CHECK(flags_error({"--admin-tls-key", "k", "--zone", "a=/dev/null"}) ==
         "--admin-tls-key / admin.tls_key: needs a certificate (--admin-tls-certificate)");
   CHECK(flags_error({"--user", "65534", "--group", "65534", "--zone", "a=/dev/null"}) == "no error");
+}
+
+TEST_CASE("rrl, cookies and the TCP limits are read from JSON", "[config]") {
+  auto c = config::parse_config_json(R"({"rrl": {"rate": 50, "window": 2, "slip": 0, "ipv4_prefix": 32,
+    "ipv6_prefix": 64, "exempt": ["192.0.2.0/24", "2001:db8::/32"], "table_size": 4096},
+    "cookies": {"secret_file": "cookie.secret"},
+    "tcp": {"query_timeout": "500ms", "reply_timeout": "3s", "max_per_source": 8, "max_pending": 131072}})",
+                                     "/etc/sgdns");
+  CHECK(c.options.rrl.enabled);
+  CHECK(c.options.rrl.rate == 50);
+  CHECK(c.options.rrl.window == 2);
+  CHECK(c.options.rrl.slip == 0);
+  CHECK(c.options.rrl.ipv4_prefix == 32);
+  CHECK(c.options.rrl.ipv6_prefix == 64);
+  CHECK(c.options.rrl.exempt.size() == 2);
+  CHECK(c.options.rrl.table_size == 4096);
+  CHECK(c.cookie_secret_file == "/etc/sgdns/cookie.secret");
+  CHECK(c.tcp.query_timeout_ms == 500);
+  CHECK(c.tcp.reply_timeout_ms == 3000);
+  CHECK(c.tcp.max_per_source == 8);
+  CHECK(c.tcp.max_pending == 131072);
+
+  auto defaults = config::parse_config_json("{}", ".");
+  CHECK(defaults.options.rrl.enabled);  // on by default, as NSD ships it
+  CHECK(defaults.options.rrl.rate == 200);
+  CHECK(defaults.options.rrl.slip == 2);
+  CHECK(defaults.options.cookies.enabled);
+  CHECK_FALSE(config::parse_config_json(R"({"rrl": false, "cookies": false})", ".").options.rrl.enabled);
+  CHECK_FALSE(config::parse_config_json(R"({"cookies": false})", ".").options.cookies.enabled);
+
+  CHECK(json_error(R"({"rrl": {"rate": 0}})") == "rrl.rate: expected an integer from 1 to 1000000");
+  CHECK(json_error(R"({"rrl": {"ipv4_prefix": 33}})") == "rrl.ipv4_prefix: expected an integer from 8 to 32");
+  CHECK(json_error(R"({"rrl": {"exempt": ["10.0.0.1/8"]}})") ==
+        "rrl.exempt[0]: \"10.0.0.1/8\" has bits set past its prefix length");
+  CHECK(json_error(R"({"rrl": {"burst": 1}})") == "rrl.burst: unknown key");
+  CHECK(json_error(R"({"cookies": {"secret": "x"}})") == "cookies.secret: unknown key");
+  CHECK(json_error(R"({"tcp": {"query_timeout": "1ms"}})") == "tcp.query_timeout: expected from 10ms to 1h");
+  CHECK(json_error(R"({"tcp": {"max_pending": 100}})") ==
+        "tcp.max_pending: expected an integer from 65537 to 67108864");
+}
+
+TEST_CASE("--no-rrl, --rrl-rate and --cookie-secret-file", "[config]") {
+  std::vector<const char*> args = {
+      "sgdns",      "--zone", "a=/dev/null",          "--no-rrl",
+      "--rrl-rate", "900",    "--cookie-secret-file", "/etc/sgdns/cookie.secret"};
+  auto c = config::parse_command_line(static_cast<int>(args.size()), args.data()).config;
+  CHECK_FALSE(c.options.rrl.enabled);
+  CHECK(c.options.rrl.rate == 900);
+  CHECK(c.cookie_secret_file == "/etc/sgdns/cookie.secret");
+  CHECK(flags_error({"--zone", "a=/dev/null", "--rrl-rate", "0"}) ==
+        "--rrl-rate: expected a number from 1 to 1000000, got \"0\"");
+}
+
+TEST_CASE("cookie secret files: one or two 128-bit secrets, clear errors otherwise", "[config][cookie]") {
+  auto write = [](const std::string& text) {
+    std::string path = "/tmp/sgdns-test-cookie-" + std::to_string(::getpid()) + ".secret";
+    FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return path;
+  };
+  auto error_of = [](const std::string& path) -> std::string {
+    engine::CookieOptions o;
+    try {
+      config::read_cookie_secrets(path, o);
+    } catch (const config::ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  engine::CookieOptions o;
+  std::string path = write(
+      "# current, then previous\ne5e973e5a6b2a43f48e7dc849e37bfcf\n\n445536BCD2513298075A5D379663C962\n");
+  config::read_cookie_secrets(path, o);
+  CHECK(o.secret.key[0] == 0xe5);
+  CHECK(o.secret.key[15] == 0xcf);
+  REQUIRE(o.has_previous);
+  CHECK(o.previous.key[0] == 0x44);
+  config::read_cookie_secrets(write("e5e973e5a6b2a43f48e7dc849e37bfcf\n"), o);
+  CHECK_FALSE(o.has_previous);
+  CHECK_THAT(error_of(write("e5e973e5a6b2a43f48e7dc849e37bf\n")),
+             Catch::Contains(":1: expected 32 hex digits (a 128-bit secret)"));
+  CHECK_THAT(error_of(write("e5e973e5a6b2a43f48e7dc849e37bfcg\n")),
+             Catch::Contains(":1: expected 32 hex digits"));
+  CHECK_THAT(error_of(write("a\n")), Catch::Contains(":1: expected 32 hex digits"));
+  CHECK_THAT(error_of(write(std::string(3, 'x') + "\n")), Catch::Contains("expected 32 hex digits"));
+  CHECK_THAT(error_of(write("00000000000000000000000000000001\n00000000000000000000000000000002\n"
+                            "00000000000000000000000000000003\n")),
+             Catch::Contains(":3: more than two secrets"));
+  CHECK_THAT(error_of(write("# nothing\n")), Catch::EndsWith(": no secret in it"));
+  CHECK_THAT(error_of("/nonexistent/cookie.secret"),
+             Catch::EndsWith("/nonexistent/cookie.secret: cannot read"));
+  std::remove(path.c_str());
 }
