@@ -11,8 +11,10 @@
 # $DATA/big.example.test.zone), $DATA/geo.example.test.zone and $DATA/test.mmdb for the geo servers.
 # $SGDNS is the sgdns binary (build-bench/sgdns).
 #
-#   sgdns      sgdns --zone example.test.=ZONE --listen 127.0.0.1:PORT --threads T   (flags only)
+#   sgdns      sgdns --zone example.test.=ZONE --listen 127.0.0.1:PORT --threads T --no-rrl   (flags only)
 #   sgdns-geo  sgdns --config sgdns.json: same zone + geo record www.geo.example.test. mirroring gdnsd-geo
+# sgdns runs with RRL off (--no-rrl, "rrl": false) where it is compared with the other servers: dnsperf is
+# one client asking far above any per-client rate, and NSD, Knot and gdnsd run without RRL here too.
 #   knot       knotd, udp-workers=T, tcp-workers 1, journal off
 #   nsd        nsd -d, server-count=T, reuseport, RRL off (Debian builds it with RRL on by default)
 #   gdnsd      gdnsd, udp_threads=T, tcp_threads 1
@@ -37,7 +39,7 @@ ZONEFILE=${ZONEFILE:-$DATA/example.test.zone}
 
 srv_sgdns() {
   local d=$1 port=$2 th=$3
-  echo "$SGDNS --zone example.test.=$ZONEFILE --listen 127.0.0.1:$port --threads $th"
+  echo "$SGDNS --zone example.test.=$ZONEFILE --listen 127.0.0.1:$port --threads $th --no-rrl"
 }
 
 # The gdnsd-geo setup below, in sgdns terms: three regions at gdnsd's DC coordinates with its continent
@@ -53,6 +55,7 @@ srv_sgdns-geo() {
 {
   "listen": ["127.0.0.1:$port"],
   "threads": $th,
+  "rrl": false,
   "zones": [{"origin": "example.test.", "file": "example.test.zone"}],
   "geoip": {"databases": ["test.mmdb"]},
   "ecs": {"trust": "all"},

@@ -14,6 +14,9 @@ constexpr std::uint16_t kQtypeOrder[kQtypes - 1] = {
     rrtype::kTXT, rrtype::kSRV,  rrtype::kPTR,   rrtype::kCAA, rrtype::kANY, rrtype::kAXFR};
 constexpr const char* kQtypeLabels[kQtypes] = {"A",   "AAAA", "CNAME", "MX",  "NS",   "SOA",  "TXT",
                                                "SRV", "PTR",  "CAA",   "ANY", "AXFR", "other"};
+constexpr const char* kTcpCloseLabels[kTcpCloseCauses] = {"peer_closed",  "error",         "bad_frame",
+                                                          "idle_timeout", "query_timeout", "reply_timeout",
+                                                          "evicted",      "source_limit",  "shutdown"};
 constexpr const char* kRcodeLabels[kRcodes] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
                                                "REFUSED", "BADVERS", "other",    "dropped"};
 }  // namespace
@@ -55,6 +58,10 @@ const char* rcode_label(std::size_t bucket) noexcept {
   return kRcodeLabels[bucket];
 }
 
+const char* tcp_close_label(std::size_t cause) noexcept {
+  return kTcpCloseLabels[cause];
+}
+
 WorkerCounters& CounterSet::add_worker() {
   std::lock_guard lock(mu_);
   workers_.push_back(std::make_unique<WorkerCounters>());
@@ -74,6 +81,13 @@ std::uint64_t CounterSet::ecs() const {
   std::lock_guard lock(mu_);
   std::uint64_t n = 0;
   for (const auto& w : workers_) n += w->ecs.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::uint64_t CounterSet::tcp_accepted() const {
+  std::lock_guard lock(mu_);
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->tcp_accepted.load(std::memory_order_relaxed);
   return n;
 }
 

@@ -5,6 +5,8 @@
 #include <prometheus/collectable.h>
 #include <prometheus/text_serializer.h>
 
+#include "sgdns/rrl/limiter.h"
+
 namespace sgdns::metrics {
 
 /// Turns the workers' plain counters into metric families at scrape time.
@@ -32,6 +34,7 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
     m.counter.value = static_cast<double>(counters_.ecs());
     ecs.metric.push_back(m);
     out.push_back(ecs);
+    add_protection_families(out);
     std::lock_guard lock(mu_);
     auto live = const_cast<CounterSet&>(counters_).drain_answers();
     const_cast<QueryCollectable*>(this)->fold(live);
@@ -73,6 +76,63 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
       }
     }
     return f;
+  }
+
+  /// Rate limiting, cookies and TCP connections. Every label value is present from the start (at 0), so
+  /// rate() and increase() see the first event.
+  void add_protection_families(std::vector<prometheus::MetricFamily>& out) const {
+    auto family = [](const char* name, const char* help, prometheus::MetricType type) {
+      return prometheus::MetricFamily{name, help, type, {}};
+    };
+    auto add = [](prometheus::MetricFamily& f, std::vector<prometheus::ClientMetric::Label> labels,
+                  std::uint64_t value) {
+      prometheus::ClientMetric c;
+      c.label = std::move(labels);
+      if (f.type == prometheus::MetricType::Gauge)
+        c.gauge.value = static_cast<double>(value);
+      else
+        c.counter.value = static_cast<double>(value);
+      f.metric.push_back(c);
+    };
+    const auto slipped = counters_.sum(&WorkerCounters::rrl_slipped);
+    const auto dropped = counters_.sum(&WorkerCounters::rrl_dropped);
+    auto limited = family("sgdns_rrl_limited_total", "UDP responses over the rate limit, by kind",
+                          prometheus::MetricType::Counter);
+    auto slips = family("sgdns_rrl_slipped_total",
+                        "Limited responses sent truncated (or BADCOOKIE to a cookie client), by kind",
+                        prometheus::MetricType::Counter);
+    auto drops = family("sgdns_rrl_dropped_total", "Limited responses not sent, by kind",
+                        prometheus::MetricType::Counter);
+    for (std::size_t k = 0; k < kRrlKinds; ++k) {
+      const char* kind = rrl::kind_label(static_cast<rrl::Kind>(k));
+      add(limited, {{"kind", kind}}, slipped[k] + dropped[k]);
+      add(slips, {{"kind", kind}}, slipped[k]);
+      add(drops, {{"kind", kind}}, dropped[k]);
+    }
+    static constexpr const char* kCookieLabels[kCookieChecks] = {"none", "new", "bad", "valid"};
+    const auto cookies = counters_.sum(&WorkerCounters::cookies);
+    auto cookie =
+        family("sgdns_cookies_total",
+               "Queries with a DNS Cookie by what it proved: new (client cookie only), bad (a server "
+               "cookie not ours or expired), valid",
+               prometheus::MetricType::Counter);
+    for (std::size_t i = 1; i < kCookieChecks; ++i) add(cookie, {{"result", kCookieLabels[i]}}, cookies[i]);
+    const auto closed = counters_.sum(&WorkerCounters::tcp_closed);
+    const std::uint64_t accepted = counters_.tcp_accepted();
+    auto closes = family("sgdns_tcp_connections_closed_total", "TCP connections closed, by cause",
+                         prometheus::MetricType::Counter);
+    std::uint64_t closed_total = 0;
+    for (std::size_t c = 0; c < kTcpCloseCauses; ++c) {
+      add(closes, {{"cause", tcp_close_label(c)}}, closed[c]);
+      closed_total += closed[c];
+    }
+    auto accepts = family("sgdns_tcp_connections_accepted_total", "TCP connections accepted",
+                          prometheus::MetricType::Counter);
+    add(accepts, {}, accepted);
+    auto open = family("sgdns_tcp_connections", "TCP connections open", prometheus::MetricType::Gauge);
+    add(open, {}, accepted >= closed_total ? accepted - closed_total : 0);
+    for (auto* f : {&limited, &slips, &drops, &cookie, &closes, &accepts, &open})
+      out.push_back(std::move(*f));
   }
 
   /// Adds drained per-index counts to the per-name totals (index kMaxIndexed is "other").

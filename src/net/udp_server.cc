@@ -10,9 +10,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include "sgdns/engine/engine.h"
+#include "sgdns/net/rate_limit.h"
 #include "sgdns/util/log.h"
 #include "socket_options.h"
 
@@ -46,6 +48,8 @@ struct UdpServer::Worker {
   std::array<int, kBatch> query_of_reply{};  // which received datagram each reply answers
   engine::Scratch scratch;
   metrics::WorkerCounters* counters = nullptr;
+  rrl::Limiter* limiter = nullptr;
+  rrl::WorkerState rrl_state;
 
   void run(WorldStore& store, const std::atomic<bool>& stopping);
   int receive();
@@ -110,13 +114,23 @@ int UdpServer::Worker::receive() {
 }
 
 void UdpServer::Worker::answer_batch(const engine::World& world, int received) {
+  // The clock is read once per batch: wall-clock seconds for cookie timestamps, a monotonic clock for
+  // the rate limiter (two vDSO calls, no system call).
+  timespec wall{}, mono{};
+  clock_gettime(CLOCK_REALTIME, &wall);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  const auto now_us =
+      static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(mono.tv_nsec) / 1000;
   int replies = 0;
   for (int i = 0; i < received; ++i) {
     msghdr& h = in_msgs[i].msg_hdr;
     if (h.msg_flags & MSG_TRUNC) continue;  // larger than any query we accept: not worth an answer
-    engine::Client client{reinterpret_cast<const sockaddr*>(&peers[i]), engine::Transport::Udp};
-    engine::Reply reply = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch,
-                                         {out[replies].data(), out[replies].size()});
+    const auto* peer = reinterpret_cast<const sockaddr*>(&peers[i]);
+    engine::Client client{peer, engine::Transport::Udp};
+    client.now = static_cast<std::uint32_t>(wall.tv_sec);
+    std::span<std::uint8_t> buffer{out[replies].data(), out[replies].size()};
+    engine::Reply reply = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch, buffer);
+    reply = limit_udp_reply(world, *limiter, rrl_state, scratch, reply, peer, now_us, buffer, counters);
     if (counters) counters->count(0, scratch.query, reply, reply.size == 0);
     if (reply.size == 0) continue;
     out_iov[replies] = {out[replies].data(), reply.size};
@@ -157,7 +171,8 @@ void UdpServer::Worker::resend_smaller(const engine::World& world, int reply) {
   const int i = query_of_reply[reply];
   for (std::uint16_t cap : kCaps) {
     if (out_iov[reply].iov_len <= cap) continue;
-    engine::Client client{reinterpret_cast<const sockaddr*>(&peers[i]), engine::Transport::Udp, cap};
+    engine::Client client{reinterpret_cast<const sockaddr*>(&peers[i]), engine::Transport::Udp, cap,
+                          static_cast<std::uint32_t>(std::time(nullptr))};
     engine::Reply smaller = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch,
                                            {out[reply].data(), out[reply].size()});
     if (smaller.size == 0) return;
@@ -179,7 +194,7 @@ void UdpServer::Worker::run(WorldStore& store, const std::atomic<bool>& stopping
 
 UdpServer::UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store,
                      metrics::CounterSet* counters)
-    : store_(store) {
+    : store_(store), limiter_(std::make_unique<rrl::Limiter>(store.current()->options.rrl.table_size)) {
   // One thread per socket, as NSD and gdnsd do: each blocks in its own recvmmsg, so no thread polls.
   for (int w = 0; w < workers; ++w) {
     for (const auto& address : listen) {
@@ -188,6 +203,7 @@ UdpServer::UdpServer(const std::vector<config::SocketAddress>& listen, int worke
       // Distinct weighted-choice sequences per worker; the seed only needs to differ, not be secret.
       worker->scratch.rng ^= 0x9E3779B97F4A7C15ull * (workers_.size() + 1);
       worker->pktinfo = is_wildcard(address);
+      worker->limiter = limiter_.get();
       workers_.push_back(std::move(worker));
       workers_.back()->fd = bind_udp(address, workers_.back()->pktinfo);
     }

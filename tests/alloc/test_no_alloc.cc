@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Proves the query path allocates nothing: counts every operator new across 100k answered queries of a
-// varied mix (answers, CNAME chains, wildcards, referrals, negatives, truncation, EDNS, NSID, CHAOS) and
-// dynamic answers of every policy kind with and without EDNS Client Subnet, some members down.
+// varied mix (answers, CNAME chains, wildcards, referrals, negatives, truncation, EDNS, NSID, CHAOS, DNS
+// Cookies) and dynamic answers of every policy kind with and without EDNS Client Subnet, some members
+// down; each reply passed through the UDP rate limiter as the workers do (sent, dropped, slipped, logged).
 // Its own binary because it replaces the global allocator, which sanitizers also want to own.
 #include <netinet/in.h>
 
@@ -14,6 +15,7 @@
 #include "sgdns/config/config.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/engine/engine.h"
+#include "sgdns/net/rate_limit.h"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -35,22 +37,25 @@ using namespace sgdns;
 
 namespace {
 
-/// A query; `ecs` is an RFC 7871 option body (family, source length, scope 0, address bytes) or empty.
+/// A query; `ecs` is an RFC 7871 option body (family, source length, scope 0, address bytes) or empty;
+/// `cookie` adds an RFC 7873 client cookie.
 std::vector<std::uint8_t> query(const char* name, std::uint16_t type, bool edns, bool nsid,
-                                std::uint16_t qclass = 1, std::vector<std::uint8_t> ecs = {}) {
+                                std::uint16_t qclass = 1, std::vector<std::uint8_t> ecs = {},
+                                bool cookie = false) {
   std::vector<std::uint8_t> v = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(edns)};
   auto wire = dns::name_from_text(name);
   v.insert(v.end(), wire.begin(), wire.end());
   v.insert(v.end(), {static_cast<std::uint8_t>(type >> 8), static_cast<std::uint8_t>(type), 0,
                      static_cast<std::uint8_t>(qclass)});
   if (edns) {
-    std::size_t options = (nsid ? 4 : 0) + (ecs.empty() ? 0 : 4 + ecs.size());
+    std::size_t options = (nsid ? 4 : 0) + (ecs.empty() ? 0 : 4 + ecs.size()) + (cookie ? 12 : 0);
     v.insert(v.end(), {0, 0, 41, 4, 208, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(options)});
     if (nsid) v.insert(v.end(), {0, 3, 0, 0});
     if (!ecs.empty()) {
       v.insert(v.end(), {0, 8, 0, static_cast<std::uint8_t>(ecs.size())});
       v.insert(v.end(), ecs.begin(), ecs.end());
     }
+    if (cookie) v.insert(v.end(), {0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8});
   }
   return v;
 }
@@ -65,6 +70,7 @@ int main() {
   config::Config config = config::load_config_file(SGDNS_TEST_DATA "/golden/configs/geo.json");
   config.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
   config.options.nsid = "alloc-test";
+  config.options.rrl.rate = 100;  // the mix below asks ~400 a second per name: most replies are limited
   std::shared_ptr<engine::World> built = config::build_world(config, 1);
   engine::World& world = *built;
   // Every other member down: answers come from live members, fallback regions and fail-open alike.
@@ -87,25 +93,42 @@ int main() {
       query("split.geo.example.test.", 1, true, false, 1, ecs4(198, 51, 100, 24)),
       query("origin.geo.example.test.", 1, true, false), query("closed.geo.example.test.", 1, true, false),
       query("all.geo.example.test.", 1, true, false, 1, ecs4(192, 0, 2, 20)),
-      query("v4only.geo.example.test.", 28, true, false, 1, ecs4(192, 0, 2, 24))};
+      query("v4only.geo.example.test.", 28, true, false, 1, ecs4(192, 0, 2, 24)),
+      query("www.example.test.", 1, true, true, 1, {}, true)};
   engine::Scratch scratch;
   std::vector<std::uint8_t> out(4096);
   sockaddr_in peer{};
   peer.sin_family = AF_INET;
   engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Udp};
-  std::size_t answered = 0, dynamic = 0;
-  for (const auto& q : mix) answered += engine::answer(world, q, client, scratch, out).size > 0;  // warm-up
-  long before = g_allocations.load();
-  for (int i = 0; i < 100'000; ++i) {
-    engine::Reply r =
-        engine::answer(world, mix[static_cast<std::size_t>(i) % mix.size()], client, scratch, out);
+  client.now = 1'700'000'000;
+  rrl::Limiter limiter(world.options.rrl.table_size);
+  rrl::WorkerState state;
+  static metrics::WorkerCounters counters;
+  std::size_t answered = 0, dynamic = 0, sent = 0;
+  std::uint64_t now_us = 1'000'000;
+  auto one = [&](const std::vector<std::uint8_t>& q) {
+    engine::Reply r = engine::answer(world, q, client, scratch, out);
     answered += r.size > 0;
     dynamic += r.record >= 0;
-  }
+    r = net::limit_udp_reply(world, limiter, state, scratch, r, client.address, now_us, out, &counters);
+    sent += r.size > 0;
+    now_us += 100;  // 10,000 queries a second
+  };
+  for (const auto& q : mix) one(q);  // warm-up
+  answered = dynamic = sent = 0;
+  long before = g_allocations.load();
+  for (int i = 0; i < 100'000; ++i) one(mix[static_cast<std::size_t>(i) % mix.size()]);
   long allocations = g_allocations.load() - before;
+  std::uint64_t slipped = 0, dropped = 0;
+  for (std::size_t k = 0; k < metrics::kRrlKinds; ++k) {
+    slipped += counters.rrl_slipped[k].load();
+    dropped += counters.rrl_dropped[k].load();
+  }
   std::printf("%zu queries answered (%zu by a policy), %ld allocations on the query path\n", answered,
               dynamic, allocations);
-  bool ok = allocations == 0 && answered == 100'000 + mix.size() && dynamic > 0;
+  std::printf("rate limiting: %zu replies sent, %llu slipped, %llu dropped\n", sent,
+              static_cast<unsigned long long>(slipped), static_cast<unsigned long long>(dropped));
+  bool ok = allocations == 0 && answered == 100'000 && dynamic > 0 && slipped > 0 && dropped > 0;
   std::printf("%d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
   return ok ? 0 : 1;
 }

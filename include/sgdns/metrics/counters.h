@@ -13,9 +13,27 @@
 
 namespace sgdns::metrics {
 
-inline constexpr std::size_t kTransports = 2;  // udp, tcp
-inline constexpr std::size_t kQtypes = 13;     // see qtype_bucket()
-inline constexpr std::size_t kRcodes = 9;      // see rcode_bucket(); the last is "dropped"
+inline constexpr std::size_t kTransports = 2;    // udp, tcp
+inline constexpr std::size_t kQtypes = 13;       // see qtype_bucket()
+inline constexpr std::size_t kRcodes = 9;        // see rcode_bucket(); the last is "dropped"
+inline constexpr std::size_t kRrlKinds = 5;      // rrl::Kind, labelled by rrl::kind_label()
+inline constexpr std::size_t kCookieChecks = 4;  // engine::CookieCheck: none, new, bad, valid
+
+/// Why a TCP connection was closed (sgdns_tcp_connections_closed_total{cause}).
+enum class TcpClose : std::uint8_t {
+  PeerClosed,    // the client closed it (EOF), after its replies went out
+  Error,         // reset by the client, or a socket error
+  BadFrame,      // a zero-length message (RFC 7766 8): not DNS
+  IdleTimeout,   // no complete query for tcp.idle_timeout
+  QueryTimeout,  // a query not complete within tcp.query_timeout of its first byte
+  ReplyTimeout,  // queued replies not taken within tcp.reply_timeout
+  Evicted,       // the longest idle, closed to make room for a new connection at tcp.max_connections
+  SourceLimit,   // refused: its address already had tcp.max_per_source connections
+  Shutdown,      // the server stopped
+};
+inline constexpr std::size_t kTcpCloseCauses = 9;
+[[nodiscard]] const char* tcp_close_label(std::size_t cause) noexcept;
+
 /// Records, regions and pools counted per index; a configuration with more counts the rest as "other".
 inline constexpr std::size_t kMaxIndexed = 1024;
 
@@ -31,6 +49,7 @@ struct alignas(64) WorkerCounters {
     count_query(transport, query.qtype, reply.rcode, dropped);
     if (query.edns.has_ecs) bump(ecs);
     if (reply.record >= 0) count_answer(reply.record, reply.region, reply.pool);
+    if (const auto c = static_cast<std::size_t>(reply.cookie); c != 0) bump(cookies[c]);
   }
 
   std::array<std::atomic<std::uint64_t>, kTransports * kQtypes * kRcodes> queries{};
@@ -38,6 +57,12 @@ struct alignas(64) WorkerCounters {
   std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_region{};
   std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_pool{};
   std::atomic<std::uint64_t> ecs{0};
+  std::array<std::atomic<std::uint64_t>, kCookieChecks> cookies{};
+  /// UDP responses over the rate, by kind: sent truncated (or BADCOOKIE), or not sent.
+  std::array<std::atomic<std::uint64_t>, kRrlKinds> rrl_slipped{}, rrl_dropped{};
+  /// The TCP thread's block only.
+  std::atomic<std::uint64_t> tcp_accepted{0};
+  std::array<std::atomic<std::uint64_t>, kTcpCloseCauses> tcp_closed{};
 
   /// Scrape side only (under CounterSet's lock): the per-index counts already drained.
   std::array<std::uint64_t, kMaxIndexed + 1> drained_record{}, drained_region{}, drained_pool{};
@@ -67,6 +92,18 @@ class CounterSet {
   /// Sum over workers of the query counters, indexed as WorkerCounters::queries.
   [[nodiscard]] std::vector<std::uint64_t> queries() const;
   [[nodiscard]] std::uint64_t ecs() const;
+  /// Sum over workers of one array of counters (e.g. &WorkerCounters::rrl_dropped).
+  template <std::size_t N>
+  [[nodiscard]] std::array<std::uint64_t, N> sum(
+      std::array<std::atomic<std::uint64_t>, N> WorkerCounters::*field) const {
+    std::lock_guard lock(mu_);
+    std::array<std::uint64_t, N> out{};
+    for (const auto& w : workers_) {
+      for (std::size_t i = 0; i < N; ++i) out[i] += ((*w).*field)[i].load(std::memory_order_relaxed);
+    }
+    return out;
+  }
+  [[nodiscard]] std::uint64_t tcp_accepted() const;
   /// Drains the per-index answer counters (called when a reload changes what indices mean): returns the
   /// counts since the last drain. The workers' cells are only read (they have a single writer); what was
   /// taken is remembered per cell, so nothing is lost or counted twice.

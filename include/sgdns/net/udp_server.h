@@ -11,13 +11,14 @@
 #include "sgdns/config/address.h"
 #include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
+#include "sgdns/rrl/limiter.h"
 
 namespace sgdns::net {
 
 class UdpServer {
  public:
-  /// Binds every socket now, so a bad or busy address fails at start with a clear error
-  /// (std::runtime_error naming the address).
+  /// Binds every socket now (the rate limiter's table is sized from the current World's settings), so a bad
+  /// or busy address fails at start with a clear error (std::runtime_error naming the address).
   UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store,
             metrics::CounterSet* counters = nullptr);
   ~UdpServer();
@@ -31,6 +32,7 @@ class UdpServer {
  private:
   struct Worker;
   WorldStore& store_;
+  std::unique_ptr<rrl::Limiter> limiter_;  // shared by every worker
   std::atomic<bool> stopping_{false};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
