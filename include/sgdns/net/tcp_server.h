@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // DNS over TCP (RFC 7766) on its own libuv loop thread: length-prefixed messages, pipelined queries
-// answered in order, idle timeout, a connection limit, and zone transfers.
+// answered in order, zone transfers, and limits no single client can monopolise: deadlines per query and
+// per reply, an idle timeout counted in complete queries, a per-source cap, eviction of the longest idle
+// connection at the global cap, and a bounded backlog of replies per connection (docs/operations.md).
 #pragma once
 #include <memory>
 #include <thread>
