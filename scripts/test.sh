@@ -5,7 +5,8 @@
 #   format        clang-format --dry-run -Werror over src/ include/ tests/ bench/
 #   zones         kzonecheck over zones/*.zone
 #   build         build/       RelWithDebInfo, tests on
-#   ctest         every label (unit golden integration differential load)
+#   ctest         every label but hostile (unit golden integration differential load)
+#   hostile       the hostile-clients suite (tests/hostile), with the figure each scenario prints
 #   build-asan    build-asan/  Debug + ASan/UBSan
 #   ctest-asan    labels unit and golden
 #   build-tsan    build-tsan/  clang + ThreadSanitizer (RelWithDebInfo): the unit tests and sgdns
@@ -182,9 +183,12 @@ run_step zones zone_check
 run_step build configure_and_build build all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDNS_TESTS=ON \
   -DSGDNS_SANITIZE=OFF -DSGDNS_FUZZ=OFF
 if [[ ${status[build]} == pass ]]; then
-  run_step ctest ctest --test-dir build --output-on-failure --no-tests=error -j1
+  run_step ctest ctest --test-dir build --output-on-failure --no-tests=error -j1 -LE hostile
+  # -V: each scenario prints its figure ("hostile <scenario>: ...") even when it passes.
+  run_step hostile ctest --test-dir build -V --no-tests=error -j1 -L hostile
 else
   skip_step ctest "build failed"
+  skip_step hostile "build failed"
 fi
 
 run_step build-asan configure_and_build build-asan all -DCMAKE_BUILD_TYPE=Debug -DSGDNS_TESTS=ON \
