@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -53,6 +54,29 @@ void client_network(const Settings& s, const sockaddr* client, std::uint8_t* out
   }
 }
 
+/// The client's network as two words (IPv4 in `low`), bits past the prefix cleared.
+void client_bits(const Settings& s, const sockaddr* client, std::uint64_t& high,
+                 std::uint64_t& low) noexcept {
+  auto keep = [](int bits) {  // the first `bits` bits of a big-endian word, as a native mask
+    return bits <= 0    ? 0
+           : bits >= 64 ? ~std::uint64_t{0}
+                        : __builtin_bswap64(~std::uint64_t{0} << (64 - bits));
+  };
+  if (!client) return;
+  if (client->sa_family == AF_INET) {
+    std::uint32_t a;
+    std::memcpy(&a, &reinterpret_cast<const sockaddr_in*>(client)->sin_addr, 4);
+    low = a & static_cast<std::uint32_t>(keep(s.ipv4_prefix));
+    high = 4;
+  } else if (client->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(client);
+    std::memcpy(&high, &in6->sin6_addr, 8);
+    std::memcpy(&low, reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr) + 8, 8);
+    high &= keep(s.ipv6_prefix);
+    low &= keep(s.ipv6_prefix - 64);
+  }
+}
+
 /// Presentation form of a wire name into `out` (no allocation); unusual bytes as \DDD.
 std::size_t name_text(const std::uint8_t* name, char* out, std::size_t cap) noexcept {
   std::size_t n = 0;
@@ -91,33 +115,39 @@ Limiter::Limiter(std::size_t buckets)
 }
 
 std::uint64_t Limiter::key(const Settings& settings, const Response& r) const noexcept {
-  std::uint8_t network[16] = {};
-  std::size_t size = 0;
-  int prefix = 0;
-  client_network(settings, r.client, network, size, prefix);
-  std::uint64_t words[2] = {};
-  std::memcpy(words, network, size);
-  std::uint64_t h = mix(seed_ ^ (std::uint64_t{static_cast<std::uint8_t>(r.kind)} << 56) ^
-                        (std::uint64_t{r.kind == Kind::Answer ? r.qtype : std::uint16_t{0}} << 40) ^ size);
-  h = mix(h ^ words[0]);
-  h = mix(h ^ words[1]);
+  // One multiply per 8 bytes and one finaliser: this runs for every UDP reply.
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  auto step = [](std::uint64_t h, std::uint64_t w) { return std::rotl((h ^ w) * kMul, 29); };
+  std::uint64_t high = 0, low = 0;
+  client_bits(settings, r.client, high, low);
+  std::uint64_t h = seed_ ^ (std::uint64_t{static_cast<std::uint8_t>(r.kind)} << 56) ^
+                    (std::uint64_t{r.kind == Kind::Answer ? r.qtype : std::uint16_t{0}} << 32);
+  h = step(step(h, high), low);
   if (r.name) {
     const std::size_t len = dns::name_length(r.name);
-    for (std::size_t i = 0; i < len; i += 8) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, r.name + i, len - i < 8 ? len - i : 8);
-      h = mix(h ^ w);
+    std::size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, r.name + i, 8);
+      h = step(h, w);
     }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, r.name + i, len - i);  // the length goes in below, so zero padding is unambiguous
+    h = step(h, tail ^ (std::uint64_t{len} << 56));
   }
-  return h;
+  return mix(h);
 }
 
 Action Limiter::decide(const Settings& settings, const Response& r, std::uint64_t now_us,
                        WorkerState& worker) noexcept {
-  const std::uint64_t interval = 1'000'000 / settings.rate;
-  const std::uint64_t window = std::uint64_t{settings.window} * 1'000'000;
-  const std::uint64_t tolerance = window > interval ? window - interval : 0;
-  const Table::Result result = table_.take(key(settings, r), now_us, interval, tolerance);
+  if (worker.rate != settings.rate || worker.window != settings.window) {  // at start, and after a reload
+    worker.rate = settings.rate;
+    worker.window = settings.window;
+    worker.interval = 1'000'000 / (settings.rate ? settings.rate : 1);
+    const std::uint64_t window = std::uint64_t{settings.window} * 1'000'000;
+    worker.tolerance = window > worker.interval ? window - worker.interval : 0;
+  }
+  const Table::Result result = table_.take(key(settings, r), now_us, worker.interval, worker.tolerance);
   if (result.allowed) return Action::Send;
   if (!settings.exempt.empty() && dns::address_in(settings.exempt, r.client)) return Action::Send;
   if (result.started) log_start(settings, r, now_us);

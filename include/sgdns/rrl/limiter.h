@@ -34,9 +34,12 @@ struct Response {
   const sockaddr* client = nullptr;
 };
 
-/// What one worker keeps for itself, so that the slip count needs no shared write.
+/// What one worker keeps for itself: the slip count (no shared write for it), and the bucket timing
+/// derived from the settings last seen (so a reply costs no division).
 struct WorkerState {
   std::uint32_t since_slip = 0;
+  std::uint32_t rate = 0, window = 0;  // what interval and tolerance were derived from
+  std::uint64_t interval = 0, tolerance = 0;
 };
 
 class Limiter {
