@@ -17,13 +17,29 @@
 #   geo-ecs        geo.txt with one fixed ECS option 2.3.4.0/24 (-> EU -> dc-eu): dnsperf -E
 #   geo-ecs-multi  geo-ecs-multi.bin (dnsperf -B): www.geo A, ECS from random /24s in 7 networks
 #   mix-tcp        mix.txt over TCP (dnsperf -m tcp: -c connections, queries pipelined on each)
+#   mix-cookie     mix.txt, every query with the same valid DNS Cookie (client + server cookie, dnsperf -E),
+#                  fetched from the running server with kdig before each run (a server cookie is bound to
+#                  the client address, 127.0.0.1, and good for an hour)
 #   bigmix         bigmix.txt: queries into the 1M-record zone (load phase)
 
 declare -gA QFILE=([mix]=mix.txt [hot]=hot.txt [geo]=geo.txt [geo-ecs]=geo.txt
-                   [geo-ecs-multi]=geo-ecs-multi.bin [mix-tcp]=mix.txt [bigmix]=bigmix.txt)
+                   [geo-ecs-multi]=geo-ecs-multi.bin [mix-tcp]=mix.txt [bigmix]=bigmix.txt [mix-cookie]=mix.txt)
 # ECS option (code 8): family 1, source /24, scope 0, address 2.3.4.0 (-> EU/DE in test.mmdb)
 declare -gA QARGS=([mix]="" [hot]="" [geo]="" [geo-ecs]="-E 8:00011800020304"
-                   [geo-ecs-multi]="-B" [mix-tcp]="-m tcp" [bigmix]="")
+                   [geo-ecs-multi]="-B" [mix-tcp]="-m tcp" [bigmix]="" [mix-cookie]="")
+
+# The dnsperf arguments of a query set against the server on $SPORT (mix-cookie: a fresh valid cookie).
+qset_args() {  # qset
+  local q=$1
+  if [ "$q" = mix-cookie ]; then
+    local c; c=$(kdig @127.0.0.1 -p "$SPORT" www.example.test A +cookie=5347646e73426e63 +timeout=2 +retry=1 2>/dev/null |
+                 sed -n 's/^;; COOKIE: \([0-9A-Fa-f]\{48\}\).*/\1/p' | head -1)
+    [ -n "$c" ] || log "mix-cookie: no server cookie from the server on $SPORT (queries will carry none)"
+    echo "-E 10:${c:-5347646e73426e63}"
+    return
+  fi
+  echo "${QARGS[$q]}"
+}
 
 CSV_HEADER="phase,rep,mode,server,qset,qps,lat_avg_ms,lat_sd_ms,lat_max_ms,sent,completed,lost,noerror_pct,nxdomain_pct,cpu0_pct,cpu1_pct,srv_cpu_ms,lat_qps,p50_ms,p90_ms,p99_ms,p999_ms,lat_lost"
 
@@ -194,19 +210,20 @@ run_one() {  # phase rep mode name qset
   local phase=$1 rep=$2 mode=$3 n=$4 q=$5 dpin=""
   [ "$mode" != free ] && dpin="taskset -c 0"
   local f="$DATA/${QFILE[$q]}" tag="${phase}_r${rep}_${mode}_${n}_${q}"
+  local qa; qa=$(qset_args "$q")
   # shellcheck disable=SC2086
   [ "$mode" != free ] && pin_tree "$SPID" 1
   # warm-up (not recorded)
-  $dpin dnsperf -s 127.0.0.1 -p "$SPORT" -d "$f" -l 1 $DPARGS ${QARGS[$q]} > /dev/null 2>&1
+  $dpin dnsperf -s 127.0.0.1 -p "$SPORT" -d "$f" -l 1 $DPARGS $qa > /dev/null 2>&1
   [ "$mode" != free ] && pin_tree "$SPID" 1
   local a b sc0 sc1; a=$(cpusnap); sc0=$(tree_cpu_ms "$SPID")
-  $dpin dnsperf -s 127.0.0.1 -p "$SPORT" -d "$f" -l "$DUR" $DPARGS ${QARGS[$q]} > "$OUT/raw/$tag.txt" 2>&1
+  $dpin dnsperf -s 127.0.0.1 -p "$SPORT" -d "$f" -l "$DUR" $DPARGS $qa > "$OUT/raw/$tag.txt" 2>&1
   b=$(cpusnap); sc1=$(tree_cpu_ms "$SPID")
   local cpu; cpu=$(cpubusy "$a" "$b")
   local stats; stats=$(parse_dnsperf "$OUT/raw/$tag.txt")
   local lat=",,,,,"
   if [ "$LATQPS" != 0 ]; then
-    $dpin dnsperf -s 127.0.0.1 -p "$SPORT" -d "$f" -l "$LATDUR" -Q "$LATQPS" $DPARGS ${QARGS[$q]} -v > "$OUT/raw/$tag.lat.txt" 2>&1
+    $dpin dnsperf -s 127.0.0.1 -p "$SPORT" -d "$f" -l "$LATDUR" -Q "$LATQPS" $DPARGS $qa -v > "$OUT/raw/$tag.lat.txt" 2>&1
     local lost; lost=$(awk '/Queries lost:/ {print $3}' "$OUT/raw/$tag.lat.txt")
     lat=$(awk '/^> / { print $NF * 1000 }' "$OUT/raw/$tag.lat.txt" | sort -g | awk -v want="$LATQPS" -v lost="${lost:-0}" '
       { v[n++] = $1 }

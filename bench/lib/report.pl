@@ -142,6 +142,19 @@ if (grep { (split /\t/)[0] eq 'geo' } @order) {
         . '`geo-ecs-multi` = ECS from random /24s of 7 networks on 6 continents (dnsperf -B file). '
         . 'For sgdns-geo rows the ratio column is its qps over its own `hot` (static) qps.', '';
 }
+run_table('protect', 'Abuse protection on the UDP path: sgdns with RRL off, with RRL on (nothing limited), with DNS Cookies',
+    'of sgdns (RRL off)', sub {
+    my ($mode, $server, $qset, $x) = @_;
+    return '—' if $server eq 'sgdns';
+    my $s = get('protect', $mode, 'sgdns', 'mix');
+    return fmt('%.3f', ratio($x->{qps}, $s->{qps}));
+});
+if (grep { (split /\t/)[0] eq 'protect' } @order) {
+    push @out, 'Servers: `sgdns` = as in the static phase (`--no-rrl`); `sgdns-rrl` = `--rrl-rate 1000000`, every reply '
+        . 'checked against its bucket and none limited; `sgdns-cookie` = as shipped (RRL on at 200/s), queried with `mix-cookie`: '
+        . 'the mix with a valid DNS Cookie on every query (fetched with kdig before each run), so every query costs a '
+        . 'SipHash check and is exempt from RRL. Ratio = qps over `sgdns` in the same rounds.', '';
+}
 run_table('tcp', 'Static zone over TCP, pipelined (dnsperf -m tcp, 4 connections, 500 outstanding)', 'sgdns / server', $sg_over->('tcp', 'sgdns'));
 
 # ---- load / reload -------------------------------------------------------------------------------------
@@ -231,6 +244,13 @@ sub target {
     target("zero lost queries while sgdns reloads that zone under load",
         $rel ? "lost $rel->{lost_all} (per round), reloads finished $rel->{reloads_ok}/$rel->{reload_runs}" : '-',
         $rel ? ($rel->{lost_sum} == 0 && $rel->{reloads_ok} == $rel->{reload_runs}) : undef);
+    my $base = get('protect', $tmode, 'sgdns', 'mix');
+    for my $v (['sgdns-rrl', 'mix', 'RRL on, nothing limited'], ['sgdns-cookie', 'mix-cookie', 'DNS Cookies, RRL on']) {
+        my $x = get('protect', $tmode, $v->[0], $v->[1]);
+        my $r5 = ratio($x->{qps}, $base->{qps});
+        target("$v->[2] ($v->[1], $tmode): >= 0.95x sgdns static (mix, RRL off)", fmt('%.3fx', $r5) . $cpux->($x, $base),
+            defined $r5 ? $r5 >= 0.95 : undef);
+    }
     my $a = get('tcp', $tmode, 'sgdns', 'mix-tcp'); my $b = get('tcp', $tmode, 'knot', 'mix-tcp');
     my $r4 = ratio($a->{qps}, $b->{qps});
     target("TCP pipelined ($tmode): sgdns >= 1.0x Knot", fmt('%.2fx', $r4) . $cpux->($a, $b), defined $r4 ? $r4 >= 1.0 : undef);

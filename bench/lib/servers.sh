@@ -13,6 +13,10 @@
 #
 #   sgdns      sgdns --zone example.test.=ZONE --listen 127.0.0.1:PORT --threads T --no-rrl   (flags only)
 #   sgdns-geo  sgdns --config sgdns.json: same zone + geo record www.geo.example.test. mirroring gdnsd-geo
+#   sgdns-rrl  sgdns with response rate limiting on at 1,000,000/s, above any bucket's offered load: the
+#              cost of checking every reply, nothing limited (phase protect)
+#   sgdns-cookie  sgdns as shipped (RRL on at 200/s), asked with a valid DNS Cookie (qset mix-cookie):
+#              every query's server cookie is checked by SipHash, which exempts it from RRL (phase protect)
 # sgdns runs with RRL off (--no-rrl, "rrl": false) where it is compared with the other servers: dnsperf is
 # one client asking far above any per-client rate, and NSD, Knot and gdnsd run without RRL here too.
 #   knot       knotd, udp-workers=T, tcp-workers 1, journal off
@@ -25,12 +29,12 @@
 
 declare -gA SRV_PORT=(
   [knot]=5401 [nsd]=5402 [gdnsd]=5403 [echo]=5406 [gdnsd-geo]=5408
-  [sgdns]=5420 [sgdns-geo]=5421
+  [sgdns]=5420 [sgdns-geo]=5421 [sgdns-rrl]=5422 [sgdns-cookie]=5423
 )
 # what each server needs to run; a server whose binary is missing is skipped (and reported)
 declare -gA SRV_BIN=(
   [knot]=knotd [nsd]=nsd [gdnsd]=gdnsd [gdnsd-geo]=gdnsd [echo]="$HERE/echo/udp_echo"
-  [sgdns]="$SGDNS" [sgdns-geo]="$SGDNS"
+  [sgdns]="$SGDNS" [sgdns-geo]="$SGDNS" [sgdns-rrl]="$SGDNS" [sgdns-cookie]="$SGDNS"
 )
 # the name the harness waits for at start (must answer NOERROR)
 declare -gA SRV_PROBE=([gdnsd-geo]=www.geo.example.test [sgdns-geo]=www.geo.example.test)
@@ -40,6 +44,16 @@ ZONEFILE=${ZONEFILE:-$DATA/example.test.zone}
 srv_sgdns() {
   local d=$1 port=$2 th=$3
   echo "$SGDNS --zone example.test.=$ZONEFILE --listen 127.0.0.1:$port --threads $th --no-rrl"
+}
+
+srv_sgdns-rrl() {
+  local d=$1 port=$2 th=$3
+  echo "$SGDNS --zone example.test.=$ZONEFILE --listen 127.0.0.1:$port --threads $th --rrl-rate 1000000"
+}
+
+srv_sgdns-cookie() {
+  local d=$1 port=$2 th=$3
+  echo "$SGDNS --zone example.test.=$ZONEFILE --listen 127.0.0.1:$port --threads $th"
 }
 
 # The gdnsd-geo setup below, in sgdns terms: three regions at gdnsd's DC coordinates with its continent
