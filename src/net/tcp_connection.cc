@@ -71,6 +71,8 @@ void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
   if (nread == 0) return;
   const std::uint64_t now = uv_now(c->ctx->loop);
   if (c->in.empty()) c->partial_since = now;  // the first byte of the next query
+  // Reading stops at the backlog bound, so `in` holds at most a leftover and one read: sized once.
+  if (c->in.capacity() == 0) c->in.reserve(2 * sizeof c->ctx->read_buffer);
   c->in.insert(c->in.end(), buf->base, buf->base + nread);
   if (!c->answer_waiting()) {
     c->close(metrics::TcpClose::BadFrame);
@@ -126,6 +128,9 @@ bool TcpConnection::answer_waiting() {
 }
 
 void TcpConnection::append_frame(std::span<const std::uint8_t> m) {
+  // Parsing stops once the backlog reaches max_pending, so one more reply is the most it ever holds
+  // (a zone transfer aside): sized once, never doubled past the bound.
+  if (pending.capacity() == 0) pending.reserve(ctx->limits.max_pending + dns::kMaxMessage + 2);
   pending.push_back(static_cast<std::uint8_t>(m.size() >> 8));
   pending.push_back(static_cast<std::uint8_t>(m.size()));
   pending.insert(pending.end(), m.begin(), m.end());
