@@ -114,11 +114,12 @@ int UdpServer::Worker::receive() {
 }
 
 void UdpServer::Worker::answer_batch(const engine::World& world, int received) {
-  // The clock is read once per batch: wall-clock seconds for cookie timestamps, a monotonic clock for
-  // the rate limiter (two vDSO calls, no system call).
+  // The clock is read once per batch: wall-clock seconds for cookie timestamps, monotonic microseconds
+  // for the rate limiter. The coarse clocks (a few ms of resolution, plenty for both) only read memory
+  // the kernel keeps current: ~3 ns each here, against 20-30 ns for the precise ones.
   timespec wall{}, mono{};
-  clock_gettime(CLOCK_REALTIME, &wall);
-  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME_COARSE, &wall);
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
   const auto now_us =
       static_cast<std::uint64_t>(mono.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(mono.tv_nsec) / 1000;
   int replies = 0;
