@@ -55,7 +55,7 @@ std::size_t opt_size(const World& world, const dns::Query& q, CookieCheck cookie
          ecs_size(q) + (cookie != CookieCheck::None ? kCookieOptionSize : 0);
 }
 
-/// RFC 7873 section 5.2: the client cookie echoed, then our server cookie (null: none to send).
+/// RFC 7873 section 5.2: the client cookie echoed, then our server cookie.
 void put_cookie(const dns::Query& q, const std::uint8_t* server_cookie, dns::Writer& w) {
   (void)w.put_u16(dns::edns_opt::kCookie);
   (void)w.put_u16(static_cast<std::uint16_t>(dns::kClientCookieSize + dns::kServerCookieSize));
@@ -176,8 +176,10 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   w.set_limit(limit);
   const std::uint8_t* server_cookie = cookie != CookieCheck::None ? s.server_cookie : nullptr;
   if (q.edns.present) put_opt(world, q, d.rcode, d.ecs_scope, server_cookie, w);
-  return {w.finish(),    d.outcome,   d.rcode, s.plan.record,
-          s.plan.region, s.plan.pool, cookie,  s.plan.limit_name};
+  Reply reply{w.finish(), d.outcome, d.rcode, s.plan.record, s.plan.region, s.plan.pool};
+  reply.cookie = cookie;
+  reply.limit_name = s.plan.limit_name;
+  return reply;
 }
 
 Reply slip_reply(const World& world, const Scratch& s, const Reply& reply,
