@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "random_seed.h"
 #include "tcp_connection.h"
 
 namespace sgdns::net {
@@ -68,6 +69,7 @@ TcpServer::TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits
                      metrics::CounterSet* counters)
     : impl_(std::make_unique<Impl>(limits, store)) {
   if (counters) impl_->ctx.counters = &counters->add_worker();
+  impl_->ctx.scratch.rng = random_seed();
   for (const auto& address : listen) impl_->listen_on(address);
 }
 

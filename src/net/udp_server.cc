@@ -13,6 +13,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "random_seed.h"
 #include "sgdns/engine/engine.h"
 #include "sgdns/net/rate_limit.h"
 #include "sgdns/util/log.h"
@@ -201,8 +202,8 @@ UdpServer::UdpServer(const std::vector<config::SocketAddress>& listen, int worke
     for (const auto& address : listen) {
       auto worker = std::make_unique<Worker>();
       if (counters) worker->counters = &counters->add_worker();
-      // Distinct weighted-choice sequences per worker; the seed only needs to differ, not be secret.
-      worker->scratch.rng ^= 0x9E3779B97F4A7C15ull * (workers_.size() + 1);
+      // Every worker draws its own weighted-choice sequence from a fresh, never-zero seed.
+      worker->scratch.rng = random_seed();
       worker->pktinfo = is_wildcard(address);
       worker->limiter = limiter_.get();
       workers_.push_back(std::move(worker));

@@ -107,7 +107,8 @@ enum class CookieCheck : std::uint8_t {
 struct Scratch {
   dns::Query query;
   Plan plan;
-  /// Weighted choices draw from this xorshift state; workers seed it differently, tests fix it.
+  /// Weighted choices draw from this xorshift state. It must never be 0 (xorshift stays at 0, so every
+  /// draw would pick the first candidate): workers seed it from the kernel's random source, tests fix it.
   std::uint64_t rng = 0x9E3779B97F4A7C15ull;
   std::uint8_t chain_names[Plan::kMaxChain][dns::kMaxNameLen];  // lowercase CNAME targets
   std::uint8_t server_cookie[dns::kServerCookieSize];           // the one the reply carries
