@@ -25,6 +25,9 @@ struct TcpServer::Impl {
     stop_async.data = this;
   }
   ~Impl() {
+    // A constructor that threw (a listen address that cannot be bound) leaves the stop handle and the
+    // listeners open: close them first, or this uv_run would wait for them forever.
+    if (!shut_down) shutdown();
     uv_run(&loop, UV_RUN_DEFAULT);  // lets pending close callbacks run if the thread never started
     uv_loop_close(&loop);
   }
