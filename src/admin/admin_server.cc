@@ -199,7 +199,7 @@ AdminServer::AdminServer(const ListenOptions& listen, Tokens tokens, Backend& ba
   mg_error_data failure{&code, reason, sizeof reason};
   impl_->ctx = mg_start2(&init, &failure);
   if (!impl_->ctx)
-    throw std::runtime_error("admin " + listen.address.text + ": cannot listen: " +
+    throw std::runtime_error(listen.address.text + ": admin API: cannot listen: " +
                              (reason[0] ? std::string(reason) : "address in use or invalid"));
   mg_set_request_handler(impl_->ctx, "/", Impl::on_request, impl_.get());
   if (tls) {

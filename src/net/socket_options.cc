@@ -19,7 +19,7 @@ namespace {
 constexpr int kSocketBuffer = 4 << 20;
 
 [[noreturn]] void fail(int fd, const config::SocketAddress& a, const char* what) {
-  std::string message = "udp " + a.text + ": " + what + ": " + std::strerror(errno);
+  std::string message = a.text + ": udp: " + what + ": " + std::strerror(errno);
   if (fd >= 0) ::close(fd);
   throw std::runtime_error(message);
 }

@@ -40,7 +40,7 @@ struct TcpServer::Impl {
     unsigned flags = address.family() == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
     int rc = uv_tcp_bind(tcp, address.get(), flags);
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), kListenBacklog, on_connection);
-    if (rc != 0) throw std::runtime_error("tcp " + address.text + ": " + uv_strerror(rc));
+    if (rc != 0) throw std::runtime_error(address.text + ": tcp: " + uv_strerror(rc));
   }
 
   static void on_connection(uv_stream_t* listener, int status) {
