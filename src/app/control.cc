@@ -9,6 +9,7 @@
 #include "descriptor_limit.h"
 #include "privileges.h"
 #include "sgdns/app/explain.h"
+#include "sgdns/config/duration.h"
 #include "sgdns/dns/cookie.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/net/tcp_server.h"
@@ -37,6 +38,11 @@ std::string read_token(const std::string& setting, const std::string& path) {
     log::warn(setting + " " + path + ": readable by group or others: chmod 600 it");
   return token;
 }
+
+/// 0 means "no time at all" for every duration, never "forever": an override that never expires simply has no
+/// expiry.
+constexpr const char* kExpiresZero =
+    "must be more than 0 (leave it out for an override that stays until cleared)";
 
 /// At least this long must pass before a probed state can change: the answer's TTL must not be longer.
 std::uint32_t seconds_to_change(const health::CheckSpec& c, bool up) {
@@ -266,13 +272,17 @@ admin::Response Control::set_override(const std::string& pool, const std::string
   if (body.contains("reason") &&
       (!body["reason"].is_string() || body["reason"].get<std::string>().size() > 1024))
     return admin::error(400, "reason: expected a string of at most 1024 bytes");
-  // Bounded so that set_at + expires stays a finite number the state file can hold (JSON has no inf).
-  constexpr double kMaxExpires = 10.0 * 366 * 86400;
-  if (body.contains("expires") && (!body["expires"].is_number() || !(body["expires"].get<double>() > 0) ||
-                                   body["expires"].get<double>() > kMaxExpires))
-    return admin::error(400, "expires: expected a number of seconds greater than 0 and at most ten years");
+  long expires_ms = 0;  // at most 366 days (the duration parser's bound): finite for the state file
+  if (body.contains("expires")) {
+    try {
+      expires_ms = config::duration_ms_from_json(body["expires"]);
+    } catch (const std::invalid_argument& e) {
+      return admin::error(400, std::string("expires: ") + e.what());
+    }
+    if (expires_ms == 0) return admin::error(400, std::string("expires: ") + kExpiresZero);
+  }
   Override o{pool, member, body["state"] == "up", body.value("reason", ""), now_seconds(), 0};
-  if (body.contains("expires")) o.expires = o.set_at + body["expires"].get<double>();
+  if (body.contains("expires")) o.expires = o.set_at + static_cast<double>(expires_ms) / 1000;
   {
     std::lock_guard lock(health_mu_);
     std::int64_t id = policy_ ? policy_->health_id(pool, member) : -1;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sgdns/admin/router.h"
+#include "sgdns/config/duration.h"
 #include "token_file.h"
 
 namespace sgdns::app {
@@ -20,7 +21,7 @@ namespace {
 constexpr const char* kUsage =
     R"(Usage: sgdns ctl [--admin [https://]ADDR:PORT] [--cacert FILE] [--token-file FILE] COMMAND
   status                                   zones, endpoints, overrides, worst-case failover
-  override set POOL MEMBER up|down [--reason TEXT] [--expires SECONDS]
+  override set POOL MEMBER up|down [--reason TEXT] [--expires DURATION]
   override clear POOL MEMBER
   explain NAME [TYPE] [--client IP] [--ecs ADDRESS/LENGTH]
   reload                                   reload zones and configuration
@@ -85,11 +86,20 @@ std::string read_token(const std::string& file) {
   return *token;
 }
 
+/// `text` when it is a duration (90, 90s, 15m, 1h): a mistake is caught before anything is sent.
+std::string checked_duration(const std::string& flag, const std::string& text) {
+  try {
+    (void)config::parse_duration_ms(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(flag + ": " + e.what());
+  }
+  return text;
+}
+
 }  // namespace
 
 int run_ctl(int argc, const char* const* argv) {
-  std::string admin = "127.0.0.1:8053", cacert, token_file, reason, client, ecs;
-  double expires = 0;
+  std::string admin = "127.0.0.1:8053", cacert, token_file, reason, client, ecs, expires;
   std::vector<std::string> words;
   try {
     for (int i = 1; i < argc; ++i) {
@@ -107,7 +117,7 @@ int run_ctl(int argc, const char* const* argv) {
       else if (a == "--reason")
         reason = value();
       else if (a == "--expires")
-        expires = std::stod(value());
+        expires = checked_duration(a, value());
       else if (a == "--client")
         client = value();
       else if (a == "--ecs")
@@ -130,7 +140,7 @@ int run_ctl(int argc, const char* const* argv) {
       r = call(admin, cacert, token, "POST", "/v1/reload", "");
     } else if (words.size() == 5 && words[0] == "override" && words[1] == "set") {
       nlohmann::json body = {{"state", words[4]}, {"reason", reason}};
-      if (expires > 0) body["expires"] = expires;
+      if (!expires.empty()) body["expires"] = expires;  // the API reads the same syntax
       r = call(admin, cacert, token, "PUT", "/v1/overrides/" + e(words[2]) + "/" + e(words[3]),
                sgdns::admin::json_text(body));
     } else if (words.size() == 4 && words[0] == "override" && words[1] == "clear") {

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Address, prefix and duration parsing for flags and configuration files.
+// Address and prefix parsing for flags and configuration files.
 #include "sgdns/config/address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <charconv>
-#include <cstring>
 #include <stdexcept>
 
 namespace sgdns::config {
@@ -92,21 +91,6 @@ engine::Prefix parse_prefix(std::string_view text) {
       throw std::invalid_argument("\"" + std::string(text) + "\" has bits set past its prefix length");
   }
   return p;
-}
-
-long parse_duration_ms(std::string_view text) {
-  struct Unit {
-    const char* suffix;
-    long ms;
-  };
-  static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
-  for (const Unit& u : kUnits) {
-    std::size_t n = std::strlen(u.suffix);
-    if (text.size() > n && text.substr(text.size() - n) == u.suffix &&
-        (n == 2 || (text[text.size() - 2] >= '0' && text[text.size() - 2] <= '9')))
-      return parse_number(text.substr(0, text.size() - n), 1'000'000'000, "duration") * u.ms;
-  }
-  return parse_number(text, 1'000'000, "duration") * 1000;
 }
 
 std::string to_string(const sockaddr* address) {

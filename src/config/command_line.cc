@@ -77,7 +77,7 @@ Options:
   --axfr-allow CIDR        addresses allowed to AXFR (repeatable; replaces the default,
                            127.0.0.0/8 and ::1)
   --no-chaos               refuse CH TXT version.bind / id.server queries
-  --tcp-idle-timeout SEC   close idle TCP connections after SEC seconds (default 10)
+  --tcp-idle-timeout TIME  close idle TCP connections after TIME (default 10s)
   --tcp-max-connections N  concurrent TCP connections (default 1024)
   --edns-max-payload N     largest UDP reply with EDNS, 512..4096 (default 1232)
   --rrl-rate N             response rate limit per client network and name, per second (default 200)
@@ -150,7 +150,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         flags.options.chaos_enabled = false;
         set.chaos = true;
       } else if (flag == "--tcp-idle-timeout") {
-        flags.tcp.idle_timeout_ms = parse_int(flag, value, 1, 3600) * 1000;
+        flags.tcp.idle_timeout_ms = parse_duration_ms(value);
+        if (flags.tcp.idle_timeout_ms < 100 || flags.tcp.idle_timeout_ms > 3'600'000)
+          throw ConfigError("must be from 100ms to 1h, got " + duration_text(flags.tcp.idle_timeout_ms));
         set.idle = true;
       } else if (flag == "--tcp-max-connections") {
         flags.tcp.max_connections = static_cast<int>(parse_int(flag, value, 1, 1'000'000));

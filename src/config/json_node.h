@@ -59,16 +59,18 @@ class Node {
   void array() const {
     if (!v_.is_array()) fail("expected an array");
   }
-  /// A duration: whole seconds as a number (at most 1000000, as the string form), or a string with a unit.
-  long duration_ms() const {
+  /// A duration (include/sgdns/config/duration.h) from `min_ms` up to `max_ms`.
+  long duration_ms(long min_ms = 0, long max_ms = kMaxDurationMs) const {
+    long ms = 0;
     try {
-      if (v_.is_number_integer() && (v_.get<long>() < 0 || v_.get<long>() > 1'000'000))
-        fail(
-            "expected a duration: seconds from 0 to 1000000, or a string such as \"700ms\", \"10s\", \"2m\"");
-      return v_.is_number_integer() ? v_.get<long>() * 1000 : parse_duration_ms(string());
+      ms = duration_ms_from_json(v_);
     } catch (const std::invalid_argument& e) {
       fail(e.what());
     }
+    if (ms < min_ms || ms > max_ms)
+      fail("must be from " + duration_text(min_ms) + " to " + duration_text(max_ms) + ", got " +
+           duration_text(ms));
+    return ms;
   }
   template <typename F>
   auto parsed(F f) const {

@@ -9,11 +9,7 @@ namespace sgdns::config {
 void read_tcp(const Node& n, TcpLimits& tcp) {
   n.only(
       {"idle_timeout", "max_connections", "max_per_source", "query_timeout", "reply_timeout", "max_pending"});
-  auto timeout = [&n](const char* key, long lo_ms) {
-    long ms = n[key].duration_ms();
-    if (ms < lo_ms || ms > 3'600'000) n[key].fail("expected from " + std::to_string(lo_ms) + "ms to 1h");
-    return ms;
-  };
+  auto timeout = [&n](const char* key, long lo_ms) { return n[key].duration_ms(lo_ms, 3'600'000); };
   if (n.has("idle_timeout")) tcp.idle_timeout_ms = timeout("idle_timeout", 100);
   if (n.has("query_timeout")) tcp.query_timeout_ms = timeout("query_timeout", 10);
   if (n.has("reply_timeout")) tcp.reply_timeout_ms = timeout("reply_timeout", 10);

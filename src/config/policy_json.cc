@@ -186,7 +186,7 @@ void read_policy(const Node& root, policy::PolicySpec& spec, const std::string& 
     }
   }
   if (root.has("default_region")) spec.default_region = root["default_region"].string();
-  if (root.has("failover_budget")) spec.failover_budget_ms = root["failover_budget"].duration_ms();
+  if (root.has("failover_budget")) spec.failover_budget_ms = root["failover_budget"].duration_ms(1000);
   if (root.has("checks"))
     root["checks"].each([&](const std::string& k, const Node& v) { spec.checks[k] = read_check(v); });
   if (root.has("regions"))

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "content_digest.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/util/log.h"
@@ -44,6 +45,7 @@ class ZoneBuilder {
   std::shared_ptr<const Zone> build() {
     zone_->sources_ = file_.sources;
     zone_->record_count_ = file_.records.size();
+    zone_->content_digest_ = content_digest(file_.records);
     create_nodes();
     group();
     check_apex();

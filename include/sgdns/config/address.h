@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "sgdns/config/duration.h"  // parse_duration_ms, declared here before
 #include "sgdns/engine/world.h"
 
 namespace sgdns::config {
@@ -24,8 +25,6 @@ struct SocketAddress {
 [[nodiscard]] sockaddr_storage parse_ip_address(std::string_view text);
 /// Throws std::invalid_argument when `text` is not ADDR or ADDR/LEN; host bits must be zero.
 [[nodiscard]] engine::Prefix parse_prefix(std::string_view text);
-/// "10s", "700ms", "2m", "1h" or a bare number of seconds; throws std::invalid_argument.
-[[nodiscard]] long parse_duration_ms(std::string_view text);
 /// Printable form of a socket address ("127.0.0.1:53", "[::1]:53").
 [[nodiscard]] std::string to_string(const sockaddr* address);
 

@@ -99,6 +99,9 @@ class Zone {
   [[nodiscard]] std::uint32_t negative_ttl() const noexcept { return negative_ttl_; }
   [[nodiscard]] const std::vector<SourceFile>& sources() const noexcept { return sources_; }
   [[nodiscard]] std::size_t record_count() const noexcept { return record_count_; }
+  /// A digest of every record, independent of their order in the file: a reload compares it to warn
+  /// about content that changed while the serial did not (secondaries would never see the change).
+  [[nodiscard]] std::uint64_t content_digest() const noexcept { return content_digest_; }
 
   /// Exact match on a lowercase wire name; nullptr when the name is not in the zone's tree.
   [[nodiscard]] const Node* find(const std::uint8_t* lname, std::size_t len) const noexcept;
@@ -134,6 +137,7 @@ class Zone {
   std::uint32_t serial_ = 0;
   std::uint32_t negative_ttl_ = 0;
   std::size_t record_count_ = 0;
+  std::uint64_t content_digest_ = 0;
 };
 
 }  // namespace sgdns::zone

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "sgdns/config/config.h"
@@ -68,13 +69,22 @@ TEST_CASE("JSON mistakes are refused with their path", "[config]") {
   CHECK(json_error(R"({"zones": [{"origin": "a.", "file": 3}]})") == "zones[0].file: expected a string");
   CHECK(json_error(R"({"edns": {"max_payload": 100}})") ==
         "edns.max_payload: expected an integer from 512 to 4096");
-  CHECK(json_error(R"({"tcp": {"idle_timeout": "soon"}})") == "tcp.idle_timeout: bad duration \"soon\"");
+  CHECK(
+      json_error(R"({"tcp": {"idle_timeout": "soon"}})") ==
+      "tcp.idle_timeout: \"soon\" is not a duration (expected a whole number of seconds, or one with a unit: "
+      "700ms, 90s, 15m, 1h, 2d)");
   // Found by fuzz_config: seconds * 1000 overflowed (undefined behaviour) and negative durations passed.
-  CHECK_THAT(json_error(R"({"tcp": {"idle_timeout": 9223372036854775807}})"),
-             Catch::StartsWith("tcp.idle_timeout: expected a duration: seconds from 0 to 1000000"));
+  CHECK(json_error(R"({"tcp": {"idle_timeout": 9223372036854775807}})") ==
+        "tcp.idle_timeout: \"9223372036854775807\" is longer than 366 days");
   CHECK_THAT(json_error(R"({"failover_budget": -5})"),
-             Catch::StartsWith("failover_budget: expected a duration: seconds from 0 to 1000000"));
-  CHECK(json_error(R"({"tcp": {"idle_timeout": 0}})") == "tcp.idle_timeout: expected from 100ms to 1h");
+             Catch::StartsWith("failover_budget: \"-5\" is not a duration"));
+  CHECK(json_error(R"({"tcp": {"idle_timeout": 0}})") ==
+        "tcp.idle_timeout: must be from 100ms to 1h, got 0s");
+  CHECK(
+      json_error(R"({"tcp": {"idle_timeout": 1.5}})") ==
+      "tcp.idle_timeout: \"1.5\" is not a duration (expected a whole number of seconds, or one with a unit: "
+      "700ms, 90s, 15m, 1h, 2d)");
+  CHECK(json_error(R"({"failover_budget": "0s"})") == "failover_budget: must be from 1s to 366d, got 0s");
   CHECK(json_error(R"({"transfer": {"allow": ["10.0.0.1/8"]}})") ==
         "transfer.allow[0]: \"10.0.0.1/8\" has bits set past its prefix length");
   CHECK(json_error(R"({"log_level": "loud"})") == "log_level: expected debug, info, warn or error");
@@ -101,14 +111,42 @@ TEST_CASE("command-line mistakes name the flag", "[config]") {
         "--log-level: expected debug, info, warn or error");
   CHECK(flags_error({}) == "no zones: give --zone ORIGIN=FILE or --config FILE (see --help)");
   CHECK(flags_error({"--zone", "a=/dev/null", "--listen", "[::1]:5353", "--no-chaos"}) == "no error");
+  CHECK(flags_error({"--zone", "a=/dev/null", "--tcp-idle-timeout", "2m"}) == "no error");
+  CHECK(flags_error({"--zone", "a=/dev/null", "--tcp-idle-timeout", "0"}) ==
+        "--tcp-idle-timeout: must be from 100ms to 1h, got 0s");
 }
 
-TEST_CASE("durations and prefixes parse", "[config]") {
+TEST_CASE("durations: one syntax for flags, the file, ctl and the API", "[config][duration]") {
   CHECK(config::parse_duration_ms("700ms") == 700);
   CHECK(config::parse_duration_ms("2s") == 2000);
   CHECK(config::parse_duration_ms("1m") == 60000);
-  CHECK(config::parse_duration_ms("5") == 5000);
-  CHECK_THROWS(config::parse_duration_ms("-1s"));
+  CHECK(config::parse_duration_ms("15m") == 900'000);
+  CHECK(config::parse_duration_ms("1h") == 3'600'000);
+  CHECK(config::parse_duration_ms("2d") == 172'800'000);
+  CHECK(config::parse_duration_ms("90") == 90'000);
+  CHECK(config::parse_duration_ms("0") == 0);
+  CHECK(config::parse_duration_ms("0s") == 0);
+  CHECK(config::parse_duration_ms("366d") == config::kMaxDurationMs);
+  for (const char* bad :
+       {"-1s", "abc", "", "s", "1.5h", "1 h", "1H", "h1", "1hm", "+5", "0x10", "99999999999999999999"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(config::parse_duration_ms(bad), std::invalid_argument);
+  }
+  CHECK_THROWS_WITH(config::parse_duration_ms("367d"), "\"367d\" is longer than 366 days");
+  CHECK(config::duration_ms_from_json(nlohmann::json(3600)) == 3'600'000);
+  CHECK(config::duration_ms_from_json(nlohmann::json("1h")) == 3'600'000);
+  CHECK_THROWS(config::duration_ms_from_json(nlohmann::json(-5)));
+  CHECK_THROWS(config::duration_ms_from_json(nlohmann::json(2.5)));
+  CHECK_THROWS(config::duration_ms_from_json(nlohmann::json(true)));
+  CHECK(config::duration_text(700) == "700ms");
+  CHECK(config::duration_text(2650) == "2.65s");
+  CHECK(config::duration_text(12'345) == "12.345s");
+  CHECK(config::duration_text(30'000) == "30s");
+  CHECK(config::duration_text(90'000) == "90s");
+  CHECK(config::duration_text(3'600'000) == "1h");
+}
+
+TEST_CASE("prefixes parse", "[config]") {
   CHECK(config::parse_prefix("2001:db8::/32").length == 32);
   CHECK(config::parse_prefix("192.0.2.1").length == 32);
   CHECK_THROWS(config::parse_prefix("192.0.2.0/33"));
@@ -189,7 +227,8 @@ TEST_CASE("rrl, cookies and the TCP limits are read from JSON", "[config]") {
         "rrl.exempt[0]: \"10.0.0.1/8\" has bits set past its prefix length");
   CHECK(json_error(R"({"rrl": {"burst": 1}})") == "rrl.burst: unknown key");
   CHECK(json_error(R"({"cookies": {"secret": "x"}})") == "cookies.secret: unknown key");
-  CHECK(json_error(R"({"tcp": {"query_timeout": "1ms"}})") == "tcp.query_timeout: expected from 10ms to 1h");
+  CHECK(json_error(R"({"tcp": {"query_timeout": "1ms"}})") ==
+        "tcp.query_timeout: must be from 10ms to 1h, got 1ms");
   CHECK(json_error(R"({"tcp": {"max_pending": 100}})") ==
         "tcp.max_pending: expected an integer from 65537 to 67108864");
 }
