@@ -44,12 +44,6 @@ std::string read_token(const std::string& setting, const std::string& path) {
 constexpr const char* kExpiresZero =
     "must be more than 0 (leave it out for an override that stays until cleared)";
 
-/// At least this long must pass before a probed state can change: the answer's TTL must not be longer.
-std::uint32_t seconds_to_change(const health::CheckSpec& c, bool up) {
-  long ms = up ? c.interval_ms + (c.fall - 1) * c.recheck_ms + c.fall * c.timeout_ms : c.rise * c.interval_ms;
-  return static_cast<std::uint32_t>((ms + 999) / 1000);
-}
-
 std::vector<health::Endpoint> endpoints_of(const policy::Policy* p) {
   std::vector<health::Endpoint> out;
   if (!p) return out;
@@ -187,7 +181,7 @@ void Control::install(std::shared_ptr<engine::World> world) {
         if (auto it = target_ids_.find(t.name); it != target_ids_.end() && health_)
           up = health_->probed_up(it->second);
         world->health->set_up(t.health_id, up);
-        world->health->set_ttl_cap(t.health_id, seconds_to_change(check, up));
+        world->health->set_ttl_cap(t.health_id, health::seconds_to_change(check, up));
         ids[t.name] = t.health_id;
       }
     }
@@ -231,7 +225,7 @@ void Control::on_probe(const health::Endpoint& endpoint, bool up, bool change,
     auto it = target_ids_.find(endpoint.name);
     if (it == target_ids_.end() || !health_) return;  // an endpoint a reload just removed
     health_->set_up(it->second, up);
-    health_->set_ttl_cap(it->second, seconds_to_change(endpoint.check, up));
+    health_->set_ttl_cap(it->second, health::seconds_to_change(endpoint.check, up));
   }
   metrics_.endpoint_up.Add({{"endpoint", endpoint.name}}).Set(up ? 1 : 0);
   static const prometheus::Histogram::BucketBoundaries kBuckets = {0.001, 0.005, 0.01, 0.05, 0.1,

@@ -26,6 +26,9 @@ int main_entry(int argc, const char* const* argv) {
       return 0;
     }
     return run_server(std::move(cl.config));
+  } catch (const config::ConfigErrors& e) {
+    for (const auto& problem : e.problems()) std::fprintf(stderr, "sgdns: %s\n", problem.c_str());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sgdns: %s\n", e.what());
     return 2;

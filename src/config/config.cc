@@ -8,6 +8,26 @@
 
 namespace sgdns::config {
 
+namespace {
+
+std::string join(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& p : list) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+}  // namespace
+
+ConfigErrors::ConfigErrors(std::vector<std::string> problems)
+    : ConfigError(join(problems)), problems_(std::move(problems)) {}
+
+void Problems::throw_if_any(const std::string& prefix) const {
+  if (list_.empty()) return;
+  std::vector<std::string> out;
+  for (const auto& p : list_) out.push_back(prefix.empty() ? p : prefix + ": " + p);
+  throw ConfigErrors(std::move(out));
+}
+
 void apply_defaults(Config& c) {
   if (c.listen.empty()) c.listen.push_back(parse_socket_address("127.0.0.1:5353"));
   if (!c.axfr_allow_set) {
@@ -38,6 +58,7 @@ std::vector<std::vector<zone::DynamicOwner>> dynamic_owners(const Config& config
                                                             const policy::Policy* policy) {
   std::vector<std::vector<zone::DynamicOwner>> out(config.zones.size());
   if (!policy) return out;
+  Problems problems;
   std::vector<std::vector<std::uint8_t>> origins;
   for (const ZoneSource& z : config.zones) {
     std::vector<std::uint8_t> wire;
@@ -54,9 +75,13 @@ std::vector<std::vector<zone::DynamicOwner>> dynamic_owners(const Config& config
           (best < 0 || origins[z].size() > origins[static_cast<std::size_t>(best)].size()))
         best = static_cast<int>(z);
     }
-    if (best < 0) throw ConfigError("records.\"" + rec.name + "\": not in any served zone");
+    if (best < 0) {
+      problems.add("records.\"" + rec.name + "\": not in any served zone");
+      continue;
+    }
     out[static_cast<std::size_t>(best)].push_back({rec.owner, static_cast<std::int32_t>(r)});
   }
+  problems.throw_if_any();
   return out;
 }
 
@@ -66,27 +91,35 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
   auto world = std::make_shared<engine::World>();
   world->generation = generation;
   world->options = config.options;
-  if (world->options.cookies.enabled && !config.cookie_secret_file.empty())
-    read_cookie_secrets(config.cookie_secret_file, world->options.cookies);
+  // Everything is checked even after a mistake, so one pass (sgdns check, a refused reload) lists them
+  // all: the policy's, then each zone's, in that order.
+  Problems problems;
+  const std::string where = config.config_file;
+  problems.attempt([&] {
+    if (world->options.cookies.enabled && !config.cookie_secret_file.empty())
+      read_cookie_secrets(config.cookie_secret_file, world->options.cookies);
+  });
   try {
     if (!config.policy.empty()) {
       world->policy = policy::compile(config.policy);
       world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
     }
+  } catch (const policy::PolicyErrors& e) {
+    for (const auto& p : e.problems()) problems.add(where.empty() ? p : where + ": " + p);
   } catch (const policy::PolicyError& e) {
-    throw ConfigError(config.config_file.empty() ? e.what() : config.config_file + ": " + e.what());
-  } catch (const geo::GeoError& e) {
-    throw ConfigError(std::string("geoip: ") + e.what());
+    problems.add(where.empty() ? e.what() : where + ": " + e.what());
   }
-  auto owners = dynamic_owners(config, world->policy.get());
+  std::vector<std::vector<zone::DynamicOwner>> owners(config.zones.size());
+  problems.attempt([&] { owners = dynamic_owners(config, world->policy.get()); });
   for (std::size_t i = 0; i < config.zones.size(); ++i) {
     const ZoneSource& source = config.zones[i];
     try {
       world->zones.add(zone::Zone::load(source.origin, source.file, owners[i]));
-    } catch (const std::invalid_argument& e) {
-      throw ConfigError(e.what());
+    } catch (const std::exception& e) {  // zone::ZoneError with file:line, or a bad origin
+      problems.add(e.what());
     }
   }
+  problems.throw_if_any();
   return world;
 }
 

@@ -3,7 +3,6 @@
 #include "sgdns/config/duration.h"
 
 #include <charconv>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -48,19 +47,6 @@ long duration_ms_from_json(const nlohmann::json& value) {
   if (value.is_number_integer()) return parse_duration_ms(std::to_string(value.get<long long>()));
   if (value.is_string()) return parse_duration_ms(value.get<std::string>());
   refuse(value.dump());
-}
-
-std::string duration_text(long ms) {
-  if (ms % 86'400'000 == 0 && ms > 0) return std::to_string(ms / 86'400'000) + "d";
-  if (ms % 3'600'000 == 0 && ms > 0) return std::to_string(ms / 3'600'000) + "h";
-  if (ms % 60'000 == 0 && ms > 0) return std::to_string(ms / 60'000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  if (ms < 1000) return std::to_string(ms) + "ms";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%ld.%03ld", ms / 1000, ms % 1000);
-  std::string out = buf;
-  out.erase(out.find_last_not_of('0') + 1);
-  return out + "s";
 }
 
 }  // namespace sgdns::config

@@ -12,7 +12,14 @@
 #include "sgdns/config/config.h"
 
 namespace sgdns::config {
-namespace {}  // namespace
+
+const std::vector<const char*>& top_level_keys() {
+  static const std::vector<const char*> kKeys = {
+      "listen",    "threads",         "identity", "zones",          "edns",    "tcp",   "transfer",
+      "log_level", "geoip",           "ecs",      "default_region", "regions", "pools", "records",
+      "checks",    "failover_budget", "admin",    "user",           "group",   "rrl",   "cookies"};
+  return kKeys;
+}
 
 std::string resolve_path(const std::string& base_dir, const std::string& file) {
   if (file.empty() || file.front() == '/' || base_dir.empty()) return file;
@@ -60,10 +67,12 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   }
   Config c;
   Node root(doc, "");
-  root.only({"listen",    "threads",         "identity", "zones",          "edns",    "tcp",   "transfer",
-             "log_level", "geoip",           "ecs",      "default_region", "regions", "pools", "records",
-             "checks",    "failover_budget", "admin",    "user",           "group",   "rrl",   "cookies"});
-  if (root.has("admin")) {
+  // Each key is read on its own, so one pass reports every mistake (sgdns check), not just the first.
+  Problems problems;
+  problems.attempt([&] { root.only(top_level_keys()); });
+  if (!root.value().is_object()) problems.throw_if_any();
+  problems.attempt([&] {
+    if (!root.has("admin")) return;
     Node a = root["admin"];
     a.only({"listen", "token_file", "read_token_file", "state_file", "tls_certificate", "tls_key"});
     if (a.has("listen")) c.admin.listen = a["listen"].parsed(parse_socket_address);
@@ -78,28 +87,47 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
     path("tls_key", c.admin.tls_key);
     if (!c.admin.tls_key.empty() && c.admin.tls_certificate.empty())
       a["tls_key"].fail("needs admin.tls_certificate");
-  }
-  if (root.has("user")) c.user = root["user"].parsed(parse_account_name);
-  if (root.has("group")) c.group = root["group"].parsed(parse_account_name);
-  read_policy(root, c.policy, base_dir);
-  if (root.has("listen")) {
+  });
+  problems.attempt([&] {
+    if (root.has("user")) c.user = root["user"].parsed(parse_account_name);
+  });
+  problems.attempt([&] {
+    if (root.has("group")) c.group = root["group"].parsed(parse_account_name);
+  });
+  problems.attempt([&] { read_policy(root, c.policy, base_dir); });
+  problems.attempt([&] {
+    if (!root.has("listen")) return;
     Node l = root["listen"];
     l.array();
     for (std::size_t i = 0; i < l.size(); ++i) c.listen.push_back(l[i].parsed(parse_socket_address));
-  }
-  if (root.has("threads")) c.threads = static_cast<int>(root["threads"].integer(0, 256));
-  if (root.has("identity")) read_identity(root["identity"], c);
-  if (root.has("zones")) read_zones(root["zones"], c, base_dir);
-  if (root.has("edns")) {
+  });
+  problems.attempt([&] {
+    if (root.has("threads")) c.threads = static_cast<int>(root["threads"].integer(0, 256));
+  });
+  problems.attempt([&] {
+    if (root.has("identity")) read_identity(root["identity"], c);
+  });
+  problems.attempt([&] {
+    if (root.has("zones")) read_zones(root["zones"], c, base_dir);
+  });
+  problems.attempt([&] {
+    if (!root.has("edns")) return;
     Node e = root["edns"];
     e.only({"max_payload"});
     if (e.has("max_payload"))
       c.options.edns_max_payload = static_cast<std::uint16_t>(e["max_payload"].integer(512, 4096));
-  }
-  if (root.has("tcp")) read_tcp(root["tcp"], c.tcp);
-  if (root.has("rrl")) read_rrl(root["rrl"], c.options.rrl);
-  if (root.has("cookies")) read_cookies(root["cookies"], c, base_dir);
-  if (root.has("transfer")) {
+  });
+  problems.attempt([&] {
+    if (root.has("tcp")) read_tcp(root["tcp"], c.tcp);
+  });
+  problems.attempt([&] {
+    if (root.has("rrl")) read_rrl(root["rrl"], c.options.rrl);
+  });
+  problems.attempt([&] {
+    if (root.has("cookies")) read_cookies(root["cookies"], c, base_dir);
+  });
+  problems.attempt([&] {
+    if (!root.has("transfer")) return;
     Node t = root["transfer"];
     t.only({"allow"});
     Node allow = t["allow"];
@@ -107,11 +135,13 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
     for (std::size_t i = 0; i < allow.size(); ++i)
       c.options.axfr_allow.push_back(allow[i].parsed(parse_prefix));
     c.axfr_allow_set = true;  // an empty list means no transfers at all
-  }
-  if (root.has("log_level")) {
+  });
+  problems.attempt([&] {
+    if (!root.has("log_level")) return;
     Node l = root["log_level"];
     if (!log::parse_level(l.string(), c.log_level)) l.fail("expected debug, info, warn or error");
-  }
+  });
+  problems.throw_if_any();
   apply_defaults(c);
   return c;
 }
@@ -127,6 +157,10 @@ Config load_config_file(const std::string& path) {
     Config c = parse_config_json(text.str(), base_dir);
     c.config_file = path;
     return c;
+  } catch (const ConfigErrors& e) {
+    std::vector<std::string> named;
+    for (const auto& p : e.problems()) named.push_back(path + ": " + p);
+    throw ConfigErrors(std::move(named));
   } catch (const ConfigError& e) {
     throw ConfigError(path + ": " + e.what());
   }

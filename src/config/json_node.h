@@ -21,12 +21,15 @@ class Node {
   const std::string& path() const { return path_; }
 
   /// Refuses keys outside `known`: a misspelt key silently ignored is an outage waiting to happen.
-  void only(std::initializer_list<const char*> known) const {
+  void only(std::initializer_list<const char*> known) const { only(std::vector<const char*>(known)); }
+  void only(const std::vector<const char*>& known) const {
     if (!v_.is_object()) fail("expected an object");
     std::set<std::string> names(known.begin(), known.end());
+    Problems unknown;
     for (auto it = v_.begin(); it != v_.end(); ++it) {
-      if (!names.count(it.key())) Node(it.value(), child_path(it.key())).fail("unknown key");
+      if (!names.count(it.key())) unknown.add(child_path(it.key()) + ": unknown key");
     }
+    unknown.throw_if_any();
   }
   bool has(const char* key) const { return v_.contains(key); }
   Node operator[](const char* key) const { return Node(v_.at(key), child_path(key)); }

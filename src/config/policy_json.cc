@@ -160,9 +160,7 @@ health::CheckSpec read_check(const Node& n) {
   return c;
 }
 
-}  // namespace
-
-void read_policy(const Node& root, policy::PolicySpec& spec, const std::string& base_dir) {
+void read_globals(const Node& root, policy::PolicySpec& spec, const std::string& base_dir) {
   if (root.has("geoip")) {
     Node g = root["geoip"];
     g.only({"databases"});
@@ -187,14 +185,25 @@ void read_policy(const Node& root, policy::PolicySpec& spec, const std::string& 
   }
   if (root.has("default_region")) spec.default_region = root["default_region"].string();
   if (root.has("failover_budget")) spec.failover_budget_ms = root["failover_budget"].duration_ms(1000);
-  if (root.has("checks"))
-    root["checks"].each([&](const std::string& k, const Node& v) { spec.checks[k] = read_check(v); });
-  if (root.has("regions"))
-    root["regions"].each([&](const std::string& k, const Node& v) { spec.regions[k] = read_region(v); });
-  if (root.has("pools"))
-    root["pools"].each([&](const std::string& k, const Node& v) { spec.pools[k] = read_pool(v); });
-  if (root.has("records"))
-    root["records"].each([&](const std::string& k, const Node& v) { spec.records[k] = read_record(v); });
+}
+
+}  // namespace
+
+void read_policy(const Node& root, policy::PolicySpec& spec, const std::string& base_dir) {
+  Problems problems;
+  problems.attempt([&] { read_globals(root, spec, base_dir); });
+  // Every check, region, pool and record is read on its own: one mistake does not hide the next.
+  auto each = [&](const char* key, auto read) {
+    problems.attempt([&] {
+      if (!root.has(key)) return;
+      root[key].each([&](const std::string& k, const Node& v) { problems.attempt([&] { read(k, v); }); });
+    });
+  };
+  each("checks", [&](const std::string& k, const Node& v) { spec.checks[k] = read_check(v); });
+  each("regions", [&](const std::string& k, const Node& v) { spec.regions[k] = read_region(v); });
+  each("pools", [&](const std::string& k, const Node& v) { spec.pools[k] = read_pool(v); });
+  each("records", [&](const std::string& k, const Node& v) { spec.records[k] = read_record(v); });
+  problems.throw_if_any();
 }
 
 }  // namespace sgdns::config

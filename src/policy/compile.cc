@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <set>
 
+#include "failover_budget.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/policy/policy.h"
+#include "sgdns/util/duration_text.h"
 #include "sgdns/util/log.h"
 
 namespace sgdns::policy {
@@ -34,11 +36,13 @@ class Compiler {
  public:
   explicit Compiler(const PolicySpec& spec) : spec_(spec), out_(std::make_shared<Policy>()) {}
 
+  /// Every mistake is collected, structural ones first and failover budgets last (a budget is only
+  /// meaningful for a record that is otherwise right), then thrown together.
   std::shared_ptr<const Policy> run() {
     out_->ecs = spec_.ecs;
     out_->failover_budget_ms = spec_.failover_budget_ms;
     for (const auto& [name, check] : spec_.checks) {
-      check_check(key_path("checks", name), check);
+      attempt([&] { check_check(key_path("checks", name), check); });
       out_->check_names.push_back(name);
       out_->checks.push_back(check);
     }
@@ -46,6 +50,8 @@ class Compiler {
     pools();
     records();
     maps();
+    budgets();
+    if (!problems_.empty()) throw PolicyErrors(problems_);
     out_->continent_map = continent_;
     out_->country_map = country_;
     out_->subdivision_map = subdivision_;
@@ -54,41 +60,56 @@ class Compiler {
   }
 
  private:
+  /// Runs one step; a PolicyError it throws is noted and compiling goes on. True when it succeeded.
+  template <typename F>
+  bool attempt(F step) {
+    try {
+      step();
+      return true;
+    } catch (const PolicyError& e) {
+      problems_.push_back(e.what());
+      return false;
+    }
+  }
+
   void regions() {
-    if (spec_.regions.empty() && !spec_.records.empty()) throw PolicyError("regions", "no regions defined");
+    if (spec_.regions.empty() && !spec_.records.empty()) problems_.push_back("regions: no regions defined");
     for (const auto& [name, r] : spec_.regions) {
       Region region;
       region.name = name;
       std::string path = key_path("regions", name);
-      if (r.location) {
+      attempt([&] {
+        if (!r.location) return;
         auto [lat, lon] = *r.location;
         if (lat < -90 || lat > 90 || lon < -180 || lon > 180)
           throw PolicyError(path + ".location", "latitude must be in [-90, 90] and longitude in [-180, 180]");
         region.has_location = true;
         region.latitude = lat;
         region.longitude = lon;
-      }
-      check_codes(path, r);
+      });
+      attempt([&] { check_codes(path, r); });
       out_->regions.push_back(region);
     }
     std::int32_t index = 0;
     for (const auto& [name, r] : spec_.regions) {
-      for (const auto& c : r.continents)
-        claim(continent_, c, index, key_path("regions", name) + ".continents");
-      for (const auto& c : r.countries) claim(country_, c, index, key_path("regions", name) + ".countries");
+      std::string path = key_path("regions", name);
+      for (const auto& c : r.continents) attempt([&] { claim(continent_, c, index, path + ".continents"); });
+      for (const auto& c : r.countries) attempt([&] { claim(country_, c, index, path + ".countries"); });
       for (const auto& s : r.subdivisions)
-        claim(subdivision_, s, index, key_path("regions", name) + ".subdivisions");
-      for (auto asn : r.asns) claim(asn_, std::to_string(asn), index, key_path("regions", name) + ".asns");
+        attempt([&] { claim(subdivision_, s, index, path + ".subdivisions"); });
+      for (auto asn : r.asns) attempt([&] { claim(asn_, std::to_string(asn), index, path + ".asns"); });
       ++index;
     }
     out_->default_region = 0;
-    if (spec_.default_region) {
+    if (spec_.default_region && out_->region_index(*spec_.default_region) < 0)
+      problems_.push_back("default_region: no region \"" + *spec_.default_region + "\"");
+    else if (spec_.default_region)
       out_->default_region = out_->region_index(*spec_.default_region);
-      if (out_->default_region < 0)
-        throw PolicyError("default_region", "no region \"" + *spec_.default_region + "\"");
-    }
     index = 0;
-    for (const auto& [name, r] : spec_.regions) fallbacks(index++, name, r);
+    for (const auto& [name, r] : spec_.regions) {
+      attempt([&] { fallbacks(index, name, r); });
+      ++index;
+    }
   }
 
   void check_codes(const std::string& path, const RegionSpec& r) {
@@ -179,33 +200,41 @@ class Compiler {
       out_->targets.push_back({m.health_id, index, m.address, pool.name + "/" + m.address, pool.check});
   }
 
+  /// A pool with a mistake is still added (so references to it resolve) but marked broken: the records
+  /// that use it are not checked further, which would only repeat its mistake in other words.
   void pools() {
     for (const auto& [name, p] : spec_.pools) {
       std::string path = key_path("pools", name);
       Pool pool;
       pool.name = name;
-      if (p.check) {
+      bool ok = attempt([&] {
+        if (!p.check) return;
         auto it = std::find(out_->check_names.begin(), out_->check_names.end(), *p.check);
         if (it == out_->check_names.end())
           throw PolicyError(path + ".check", "no check \"" + *p.check + "\"");
         pool.check = static_cast<std::int32_t>(it - out_->check_names.begin());
-      }
-      if (p.region) {
+      });
+      ok &= attempt([&] {
+        if (!p.region) return;
         pool.region = out_->region_index(*p.region);
         if (pool.region < 0) throw PolicyError(path + ".region", "no region \"" + *p.region + "\"");
-      }
-      if (p.cname && !p.members.empty())
-        throw PolicyError(path, "a pool has either members or a cname, not both");
-      if (!p.cname && p.members.empty()) throw PolicyError(path, "a pool needs members or a cname");
-      if (p.cname) {
+      });
+      ok &= attempt([&] {
+        if (p.cname && !p.members.empty())
+          throw PolicyError(path, "a pool has either members or a cname, not both");
+        if (!p.cname && p.members.empty()) throw PolicyError(path, "a pool needs members or a cname");
+        if (!p.cname) return;
         if (!dns::name_from_text(*p.cname, pool.cname) || p.cname->back() != '.')
           throw PolicyError(path + ".cname", "\"" + *p.cname + "\" is not an absolute domain name");
         pool.cname_health_id = out_->health_ids++;
-      }
+      });
       std::set<std::string> seen;
       for (std::size_t i = 0; i < p.members.size(); ++i)
-        pool.members.push_back(member(index_path(path + ".members", i), p.members[i], seen));
-      add_targets(path, p, pool, static_cast<std::int32_t>(out_->pools.size()));
+        ok &= attempt(
+            [&] { pool.members.push_back(member(index_path(path + ".members", i), p.members[i], seen)); });
+      if (ok)
+        ok = attempt([&] { add_targets(path, p, pool, static_cast<std::int32_t>(out_->pools.size())); });
+      pool_ok_.push_back(ok);
       out_->pools.push_back(std::move(pool));
     }
   }
@@ -230,36 +259,7 @@ class Compiler {
   }
 
   void records() {
-    for (const auto& [name, r] : spec_.records) {
-      std::string path = key_path("records", name);
-      Record rec;
-      rec.name = name;
-      if (name.empty() || name.back() != '.' || !dns::name_from_text(name, rec.owner))
-        throw PolicyError(path, "the owner must be an absolute domain name (ending with a dot)");
-      dns::name_to_lower(rec.owner.data(), rec.owner.size());
-      rec.a = r.a;
-      rec.aaaa = r.aaaa;
-      rec.ttl = r.ttl;
-      rec.kind = r.kind;
-      rec.max_answers = r.max_answers;
-      rec.fail_open = r.fail_open;
-      if (r.pools.empty()) throw PolicyError(path + ".pools", "a record needs at least one pool");
-      for (std::size_t i = 0; i < r.pools.size(); ++i) {
-        std::int32_t p = out_->pool_index(r.pools[i].pool);
-        if (p < 0) throw PolicyError(index_path(path + ".pools", i), "no pool \"" + r.pools[i].pool + "\"");
-        if (std::find(rec.pools.begin(), rec.pools.end(), p) != rec.pools.end())
-          throw PolicyError(index_path(path + ".pools", i),
-                            "pool \"" + r.pools[i].pool + "\" is listed twice");
-        rec.pools.push_back(p);
-        rec.pool_weights.push_back(r.pools[i].weight);
-      }
-      check_families(path, rec);
-      rec.min_ttl = r.min_ttl.value_or(std::min<std::uint32_t>(r.ttl, 5));
-      if (rec.min_ttl > rec.ttl) throw PolicyError(path + ".min_ttl", "must not exceed ttl");
-      check_budget(path, rec);
-      order(rec);
-      out_->records.push_back(std::move(rec));
-    }
+    for (const auto& [name, r] : spec_.records) attempt([&] { record(name, r); });
     for (std::size_t i = 0; i < out_->records.size(); ++i) {
       const auto& owner = out_->records[i].owner;
       out_->record_index.emplace(std::string_view(reinterpret_cast<const char*>(owner.data()), owner.size()),
@@ -267,34 +267,50 @@ class Compiler {
     }
   }
 
-  static std::string seconds_text(long ms) {
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    if (ms < 1000) return std::to_string(ms) + "ms";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000);
-    return buf;
+  /// Compiles one record, or throws its first mistake.
+  void record(const std::string& name, const RecordSpec& r) {
+    std::string path = key_path("records", name);
+    Record rec;
+    rec.name = name;
+    if (name.empty() || name.back() != '.' || !dns::name_from_text(name, rec.owner))
+      throw PolicyError(path, "the owner must be an absolute domain name (ending with a dot)");
+    dns::name_to_lower(rec.owner.data(), rec.owner.size());
+    rec.a = r.a;
+    rec.aaaa = r.aaaa;
+    rec.ttl = r.ttl;
+    rec.kind = r.kind;
+    rec.max_answers = r.max_answers;
+    rec.fail_open = r.fail_open;
+    if (r.pools.empty()) throw PolicyError(path + ".pools", "a record needs at least one pool");
+    bool pools_ok = true;
+    for (std::size_t i = 0; i < r.pools.size(); ++i) {
+      std::int32_t p = out_->pool_index(r.pools[i].pool);
+      if (p < 0) throw PolicyError(index_path(path + ".pools", i), "no pool \"" + r.pools[i].pool + "\"");
+      if (std::find(rec.pools.begin(), rec.pools.end(), p) != rec.pools.end())
+        throw PolicyError(index_path(path + ".pools", i), "pool \"" + r.pools[i].pool + "\" is listed twice");
+      pools_ok = pools_ok && pool_ok_[static_cast<std::size_t>(p)];
+      rec.pools.push_back(p);
+      rec.pool_weights.push_back(r.pools[i].weight);
+    }
+    if (!pools_ok) return;  // the broken pool is reported already
+    check_families(path, rec);
+    rec.min_ttl = r.min_ttl.value_or(std::min<std::uint32_t>(r.ttl, 5));
+    if (rec.min_ttl > rec.ttl) throw PolicyError(path + ".min_ttl", "must not exceed ttl");
+    order(rec);
+    out_->records.push_back(std::move(rec));
   }
 
-  /// interval x fall + timeout + TTL of the slowest check among the record's pools must fit the budget:
-  /// the worst case between an edge dying and every cache dropping it.
-  void check_budget(const std::string& path, Record& rec) {
-    const health::CheckSpec* slowest = nullptr;
-    long detect = 0;
-    for (std::int32_t p : rec.pools) {
-      std::int32_t c = out_->pools[static_cast<std::size_t>(p)].check;
-      if (c < 0) continue;
-      const health::CheckSpec& check = out_->checks[static_cast<std::size_t>(c)];
-      long ms = check.interval_ms * check.fall + check.timeout_ms;
-      if (!slowest || ms > detect) slowest = &check, detect = ms;
+  /// The failover arithmetic of every compiled record; one over the budget is a problem. Runs after
+  /// every structural check, so a record is never refused for its budget before its other mistakes.
+  void budgets() {
+    for (Record& rec : out_->records) {
+      FailoverCase c = failover_case(*out_, rec);
+      rec.worst_failover_ms = c.worst_ms;
+      rec.failover_arithmetic = c.arithmetic;
+      if (c.worst_ms > out_->failover_budget_ms)
+        problems_.push_back(key_path("records", rec.name) + ": worst-case failover " + c.arithmetic +
+                            " exceeds failover_budget " + util::duration_text(out_->failover_budget_ms));
     }
-    if (!slowest) return;
-    rec.worst_failover_ms = detect + static_cast<long>(rec.ttl) * 1000;
-    if (rec.worst_failover_ms > out_->failover_budget_ms)
-      throw PolicyError(path, "worst-case failover " + seconds_text(slowest->interval_ms) + " x " +
-                                  std::to_string(slowest->fall) + " + " + seconds_text(slowest->timeout_ms) +
-                                  " + " + std::to_string(rec.ttl) +
-                                  "s TTL = " + seconds_text(rec.worst_failover_ms) +
-                                  " exceeds failover_budget " + seconds_text(out_->failover_budget_ms));
   }
 
   void check_families(const std::string& path, const Record& rec) {
@@ -363,18 +379,23 @@ class Compiler {
     std::vector<std::pair<geo::Network, std::uint32_t>> asn_overlays;
     for (const std::string& path : spec_.databases) {
       bool location_db = false, asn_db = false;
-      out_->databases.push_back(
-          geo::walk_database(path, [&](const geo::Network& net, const geo::Location& loc) {
-            if (loc.asn && loc.continent.empty() && loc.country.empty() && !loc.has_coordinates) {
-              asn_db = true;
-              if (auto it = asn_.find(std::to_string(loc.asn)); it != asn_.end())
-                asn_overlays.emplace_back(net, static_cast<std::uint32_t>(it->second));
-              return;
-            }
-            location_db = true;
-            geo_builder.insert(net, static_cast<std::uint32_t>(explicit_or_nearest(loc)));
-            nearest_builder.insert(net, static_cast<std::uint32_t>(nearest(loc)));
-          }));
+      auto visit = [&](const geo::Network& net, const geo::Location& loc) {
+        if (loc.asn && loc.continent.empty() && loc.country.empty() && !loc.has_coordinates) {
+          asn_db = true;
+          if (auto it = asn_.find(std::to_string(loc.asn)); it != asn_.end())
+            asn_overlays.emplace_back(net, static_cast<std::uint32_t>(it->second));
+          return;
+        }
+        location_db = true;
+        geo_builder.insert(net, static_cast<std::uint32_t>(explicit_or_nearest(loc)));
+        nearest_builder.insert(net, static_cast<std::uint32_t>(nearest(loc)));
+      };
+      try {
+        out_->databases.push_back(geo::walk_database(path, visit));
+      } catch (const geo::GeoError& e) {
+        problems_.push_back(std::string("geoip: ") + e.what());  // each database is checked, not just one
+        continue;
+      }
       if (location_db) out_->location_databases.push_back(path);
       if (asn_db) out_->asn_databases.push_back(path);
     }
@@ -406,6 +427,8 @@ class Compiler {
 
   const PolicySpec& spec_;
   std::shared_ptr<Policy> out_;
+  std::vector<std::string> problems_;
+  std::vector<bool> pool_ok_;  // per pool: compiled without a mistake
   std::map<std::string, std::int32_t> continent_, country_, subdivision_, asn_;
 };
 

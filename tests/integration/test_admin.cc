@@ -289,10 +289,10 @@ TEST_CASE("POST /v1/reload refuses a broken configuration with 422 and keeps ser
            REQUIRE(t.find(pool) != std::string::npos);
            return t.replace(t.find(pool), pool.size(), "");
          }()},
-        {"a TTL over the failover budget",
+        {"a failover budget the check cannot meet",
          [&] {
            HealthSetup s = bed.setup;
-           s.ttl = 60;
+           s.failover_budget = "5s";
            return health_config(s, bed.admin().port());
          }()},
     };
@@ -345,9 +345,9 @@ TEST_CASE("GET /v1/status and /v1/explain describe the record", "[integration][a
   REQUIRE((*status)["records"].size() == 1);
   const json& record = (*status)["records"][0];
   CHECK(record.value("name", "") == "www.fo.test.");
-  // interval 1 s x fall 2 + timeout 700 ms + TTL 5 s
+  // 1 s interval + 100 ms jitter + 150 ms recheck + 2 x 700 ms timeout, + TTL 5 s capped by health to 3 s
   REQUIRE(record["worst_case_failover_seconds"].is_number());
-  CHECK(record["worst_case_failover_seconds"].get<double>() == Approx(7.7));
+  CHECK(record["worst_case_failover_seconds"].get<double>() == Approx(5.65));
 
   HttpResponse r = bed.admin().get("/v1/explain?name=www.fo.test.&type=A&client=127.0.0.1");
   INFO("explain: " << show(r));
@@ -364,10 +364,11 @@ TEST_CASE("GET /v1/status and /v1/explain describe the record", "[integration][a
   CHECK(bed.admin().get("/v1/explain?type=A").status == 400);  // the name is required
 }
 
-TEST_CASE("a record whose TTL breaks the failover budget is refused at start", "[integration][admin]") {
+TEST_CASE("a record whose failover breaks the budget is refused at start", "[integration][admin]") {
   HealthSetup setup;
   setup.check_port = 8080;
   setup.ttl = 60;
+  setup.failover_budget = "5s";
   HealthServer server(setup);
   auto status = server.wait_exit(Millis(5000));
   std::string log = server.log();
@@ -375,8 +376,11 @@ TEST_CASE("a record whose TTL breaks the failover budget is refused at start", "
   REQUIRE(status.has_value());
   CHECK(*status != 0);
   CHECK(*status < 128);
-  CHECK(log.find("records.\"www.fo.test.\": worst-case failover 1s x 2 + 700ms + 60s TTL = 62.7s exceeds "
-                 "failover_budget 30s") != std::string::npos);
+  CHECK(
+      log.find(
+          "records.\"www.fo.test.\": worst-case failover check web: 1s interval + 100ms jitter + 1 x "
+          "150ms recheck + 2 x 700ms timeout = 2.65s to detect, + 3s TTL (ttl 60s capped by health to 3s) = "
+          "5.65s exceeds failover_budget 5s") != std::string::npos);
   CHECK(nonempty_lines(log).size() == 1);
 }
 

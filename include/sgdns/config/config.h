@@ -21,6 +21,42 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Every mistake found in one pass (configuration, policy, zones, GeoIP files), in the order found, with
+/// failover budgets last. what() joins them with "; " (one log line); problems() lists them.
+class ConfigErrors : public ConfigError {
+ public:
+  explicit ConfigErrors(std::vector<std::string> problems);
+  [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+/// Collects mistakes instead of stopping at the first: each step that throws a ConfigError (or several,
+/// as ConfigErrors) adds to the list and the next step runs.
+class Problems {
+ public:
+  template <typename F>
+  bool attempt(F step) {
+    try {
+      step();
+      return true;
+    } catch (const ConfigErrors& e) {
+      list_.insert(list_.end(), e.problems().begin(), e.problems().end());
+    } catch (const ConfigError& e) {
+      list_.push_back(e.what());
+    }
+    return false;
+  }
+  void add(std::string problem) { list_.push_back(std::move(problem)); }
+  [[nodiscard]] bool empty() const noexcept { return list_.empty(); }
+  /// Throws ConfigErrors with everything collected, each prefixed with `prefix` (when not empty).
+  void throw_if_any(const std::string& prefix = "") const;
+
+ private:
+  std::vector<std::string> list_;
+};
+
 struct ZoneSource {
   std::string origin;  // absolute, with the trailing dot
   std::string file;
@@ -92,7 +128,11 @@ struct CommandLine {
 /// not starting with '-') of at most 32 bytes, or a numeric id. Throws std::invalid_argument.
 [[nodiscard]] std::string parse_account_name(std::string_view text);
 
-/// Reads a JSON configuration file. Throws ConfigError with the JSON path of the mistake.
+/// The keys a configuration file may have at its top level (docs/configuration.md, sgdns.json(5)).
+[[nodiscard]] const std::vector<const char*>& top_level_keys();
+
+/// Reads a JSON configuration file. Throws ConfigError with the JSON path of the mistake, or
+/// ConfigErrors listing every mistake when there are several.
 [[nodiscard]] Config load_config_file(const std::string& path);
 /// Applies JSON text (for tests); relative zone paths resolve against `base_dir`.
 [[nodiscard]] Config parse_config_json(const std::string& text, const std::string& base_dir);

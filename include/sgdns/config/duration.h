@@ -9,7 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "sgdns/util/duration_text.h"
+
 namespace sgdns::config {
+
+using util::duration_text;
 
 /// The longest duration accepted anywhere, 366 days: longer ones are typing mistakes.
 inline constexpr long kMaxDurationMs = 366L * 24 * 3600 * 1000;
@@ -18,7 +22,5 @@ inline constexpr long kMaxDurationMs = 366L * 24 * 3600 * 1000;
 [[nodiscard]] long parse_duration_ms(std::string_view text);
 /// The same for a JSON value: an integer (seconds) or a string. Throws std::invalid_argument.
 [[nodiscard]] long duration_ms_from_json(const nlohmann::json& value);
-/// Milliseconds in the shortest of these forms: "700ms", "2s", "1.5s", "15m", "1h".
-[[nodiscard]] std::string duration_text(long ms);
 
 }  // namespace sgdns::config

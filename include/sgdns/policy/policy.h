@@ -59,12 +59,20 @@ struct Record {
   std::vector<std::uint32_t> pool_weights;  // parallel to pools (weighted policy)
   std::uint32_t max_answers = 1;
   bool fail_open = true;
-  std::uint32_t min_ttl = 5;   // health may lower the TTL down to this
-  long worst_failover_ms = 0;  // interval x fall + timeout + TTL of its slowest check (0: unchecked)
+  std::uint32_t min_ttl = 5;  // health may lower the TTL down to this
+  /// Worst case from an edge dying to the last cache dropping it (0: no checked pool): the slowest
+  /// detection of its checks plus the TTL its answers carry while the member is up.
+  long worst_failover_ms = 0;
+  std::string failover_arithmetic;  // how worst_failover_ms was reached, for check, status and errors
   /// For geo and nearest: order[region] lists the pools to try for a client in that region (its own
   /// pools, then its fallbacks', then pools of no region). Other kinds use `pools` for every client.
   std::vector<std::vector<std::int32_t>> order;
   [[nodiscard]] bool covers(std::uint16_t qtype) const noexcept;
+  /// The TTL of an answer whose consulted members could change state within `cap` seconds at the
+  /// soonest (the health-aware cap): the record's TTL lowered to the cap, never below min_ttl.
+  [[nodiscard]] std::uint32_t answer_ttl(std::uint32_t cap) const noexcept {
+    return cap < ttl ? (cap > min_ttl ? cap : min_ttl) : ttl;
+  }
 };
 
 /// Member health, readable by every query thread without locks. Per health id (a (pool, member) pair,
@@ -144,8 +152,8 @@ struct Policy {
   std::unordered_map<std::string_view, std::int32_t> record_index;  // keys point into records[i].owner
 };
 
-/// Compiles a spec: opens and walks every database, checks every reference. Throws PolicyError with
-/// the JSON path of the first mistake, or geo::GeoError for an unreadable database.
+/// Compiles a spec: opens and walks every database, checks every reference. Throws PolicyErrors listing
+/// every mistake, each with its JSON path (an unreadable database as "geoip: PATH: why").
 [[nodiscard]] std::shared_ptr<const Policy> compile(const PolicySpec& spec);
 
 }  // namespace sgdns::policy

@@ -78,6 +78,26 @@ struct PolicySpec {
 class PolicyError : public std::runtime_error {
  public:
   PolicyError(const std::string& path, const std::string& why) : std::runtime_error(path + ": " + why) {}
+
+ protected:
+  explicit PolicyError(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Every mistake compile() found, in order (structure first, failover budgets last); what() joins them
+/// with "; " for a one-line log, problems() lists them for `sgdns check`.
+class PolicyErrors : public PolicyError {
+ public:
+  explicit PolicyErrors(std::vector<std::string> problems)
+      : PolicyError(join(problems)), problems_(std::move(problems)) {}
+  [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+ private:
+  static std::string join(const std::vector<std::string>& list) {
+    std::string out;
+    for (const auto& p : list) out += (out.empty() ? "" : "; ") + p;
+    return out;
+  }
+  std::vector<std::string> problems_;
 };
 
 }  // namespace sgdns::policy

@@ -274,8 +274,9 @@ TEST_CASE("configuration mistakes name their JSON path", "[policy][config]") {
   CHECK(
       compile_error(regions + R"("pools": {"p": {"members": ["192.0.2.1"], "weight": 3}}, "records": {})") ==
       "pools.p.weight: unknown key");
-  CHECK(compile_error(R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"]}})") ==
-        "regions: no regions defined");
+  CHECK_THAT(
+      compile_error(R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.": {"pools": ["p"]}})"),
+      Catch::StartsWith("regions: no regions defined; "));
   CHECK(compile_error(regions + R"("ecs": {"trust": "some"}, )" + kPools) ==
         "ecs.trust: expected \"all\" or a list of resolver prefixes");
 }
@@ -318,20 +319,95 @@ TEST_CASE("operator overrides beat probes, and the TTL follows health down to mi
   CHECK(w->policy->health_id("cdn", "cname") >= 0);
 }
 
+TEST_CASE("the shipped defaults pass the budget: a default check and the default TTL", "[policy][budget]") {
+  // The operator's case: "1s x 2 + 700ms + 30s TTL = 32.7s exceeds failover_budget 30s" although the
+  // answers carried TTL 5. The budget now counts the TTL the answers carry.
+  auto p = compile(R"("regions": {"eu": {}}, "checks": {"edge": {"type": "tcp"}},
+      "pools": {"p": {"check": "edge", "members": ["192.0.2.1"]}}, "records": {"www.x.": {"pools": ["p"], "types": ["A"]}})");
+  REQUIRE(p->records.size() == 1);
+  CHECK(p->records[0].ttl == 30);
+  CHECK(p->records[0].worst_failover_ms == 7'650);
+  CHECK(p->records[0].worst_failover_ms <= p->failover_budget_ms);
+}
+
+TEST_CASE("the budget's TTL is the TTL the engine serves while the member is up", "[policy][budget]") {
+  for (const char* ttls : {R"("ttl": 30)", R"("ttl": 60, "min_ttl": 2)", R"("ttl": 2, "min_ttl": 1)",
+                           R"("ttl": 20, "min_ttl": 20)"}) {
+    INFO(ttls);
+    auto cfg = config::parse_config_json(config_text(std::string(R"("regions": {"eu": {}},
+        "checks": {"edge": {"type": "tcp", "interval": "2s", "timeout": "1s", "fall": 3}},
+        "pools": {"p": {"check": "edge", "members": ["192.0.2.1"]}},
+        "records": {"www.example.test.": {"types": ["A"], "pools": ["p"], )") +
+                                                     ttls + "}}"),
+                                         "/");
+    auto world = std::make_shared<engine::World>();
+    world->policy = policy::compile(cfg.policy);
+    world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
+    const policy::Record& rec = world->policy->records[0];
+    world->zones.add(
+        zone::Zone::build("example.test.",
+                          zone::read_master_text("@ 60 SOA ns h 1 2 3 4 5\n@ 60 NS ns\nns 60 A 192.0.2.53\n",
+                                                 "t.zone", "example.test."),
+                          {{rec.owner, 0}}));
+    // As the control loop does for an endpoint that is up.
+    const health::CheckSpec& check = world->policy->checks[0];
+    world->health->set_ttl_cap(world->policy->pools[0].members[0].health_id,
+                               health::seconds_to_change(check, true));
+    auto r = test::ask(*world, test::make_query("www.example.test.", dns::rrtype::kA));
+    REQUIRE(ldns_rr_list_rr_count(ldns_pkt_answer(r.get())) == 1);
+    std::uint32_t served = ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(r.get()), 0));
+    CHECK(rec.worst_failover_ms == health::worst_detection_ms(check) + static_cast<long>(served) * 1000);
+  }
+}
+
+TEST_CASE("structural mistakes come before failover budgets, and every one is listed", "[policy][budget]") {
+  // "a.x." breaks the budget and sorts first; "b.x." names a missing pool; "c.x." lacks IPv6 members.
+  std::string error = compile_error(R"("regions": {"eu": {}}, "checks": {"web": {"type": "tcp"}},
+      "pools": {"p": {"check": "web", "members": ["192.0.2.1"]}},
+      "records": {"a.x.": {"types": ["A"], "ttl": 60, "min_ttl": 60, "pools": ["p"]},
+                  "b.x.": {"types": ["A"], "pools": ["nope"]},
+                  "c.x.": {"types": ["AAAA"], "pools": ["p"]}})");
+  auto b = error.find("records.\"b.x.\".pools[0]: no pool \"nope\"");
+  auto c = error.find("records.\"c.x.\".types: \"AAAA\" but no pool has an IPv6 member or a cname");
+  auto a = error.find("records.\"a.x.\": worst-case failover");
+  INFO(error);
+  CHECK(b != std::string::npos);
+  CHECK(c != std::string::npos);
+  REQUIRE(a != std::string::npos);
+  CHECK(a > b);
+  CHECK(a > c);
+}
+
 TEST_CASE("a record whose worst-case failover exceeds the budget is refused", "[policy][budget]") {
   const std::string base =
       R"("regions": {"eu": {}}, "checks": {"web": {"type": "http", "interval": "1s", "timeout": "700ms", "fall": 2}},
       "pools": {"p": {"check": "web", "members": ["192.0.2.1"]}}, )";
+  // Detection: 1s interval + 100ms jitter + 1 x 150ms recheck + 2 x 700ms timeout = 2.65s. While the member
+  // is up its answers carry at most 3s (the health-aware cap), raised to min_ttl: 5s by default.
+  auto p = compile(base + R"("records": {"www.x.": {"types": ["A"], "ttl": 60, "pools": ["p"]}})");
+  CHECK(p->records[0].worst_failover_ms == 7'650);
   CHECK(
-      compile_error(base + R"("records": {"www.x.": {"types": ["A"], "ttl": 60, "pools": ["p"]}})") ==
-      "records.\"www.x.\": worst-case failover 1s x 2 + 700ms + 60s TTL = 62.7s exceeds failover_budget 30s");
+      p->records[0].failover_arithmetic ==
+      "check web: 1s interval + 100ms jitter + 1 x 150ms recheck + 2 x 700ms timeout = 2.65s to detect, + 5s "
+      "TTL (ttl 60s capped by health to 3s, raised to min_ttl 5s) = 7.65s");
   CHECK(
-      compile_error(
-          base +
-          R"("failover_budget": "90s", "records": {"www.x.": {"types": ["A"], "ttl": 60, "pools": ["p"]}})") ==
-      "no error");
-  auto p = compile(base + R"("records": {"www.x.": {"types": ["A"], "ttl": 20, "pools": ["p"]}})");
-  CHECK(p->records[0].worst_failover_ms == 22'700);
+      compile_error(base +
+                    R"("records": {"www.x.": {"types": ["A"], "ttl": 60, "min_ttl": 30, "pools": ["p"]}})") ==
+      "records.\"www.x.\": worst-case failover check web: 1s interval + 100ms jitter + 1 x 150ms recheck + 2 "
+      "x "
+      "700ms timeout = 2.65s to detect, + 30s TTL (ttl 60s capped by health to 3s, raised to min_ttl 30s) = "
+      "32.65s exceeds failover_budget 30s");
+  CHECK(compile_error(base + R"("failover_budget": "40s",
+      "records": {"www.x.": {"types": ["A"], "ttl": 60, "min_ttl": 30, "pools": ["p"]}})") == "no error");
+  p = compile(base + R"("records": {"www.x.": {"types": ["A"], "ttl": 2, "min_ttl": 1, "pools": ["p"]}})");
+  CHECK(
+      p->records[0].failover_arithmetic ==
+      "check web: 1s interval + 100ms jitter + 1 x 150ms recheck + 2 x 700ms timeout = 2.65s to detect, + 2s "
+      "TTL = 4.65s");
+  p = compile(R"("regions": {"eu": {}}, "pools": {"p": {"members": ["192.0.2.1"]}},
+      "records": {"www.x.": {"types": ["A"], "pools": ["p"]}})");
+  CHECK(p->records[0].worst_failover_ms == 0);  // nothing checked: nothing fails over
+  CHECK(p->records[0].failover_arithmetic.empty());
   CHECK(compile_error(
             base + R"("records": {"www.x.": {"types": ["A"], "ttl": 20, "min_ttl": 30, "pools": ["p"]}})") ==
         "records.\"www.x.\".min_ttl: must not exceed ttl");
