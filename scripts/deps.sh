@@ -26,14 +26,17 @@ SGDNS_BUILD_DEPS=(
 # differential and integration tests, clang + compiler-rt for the fuzz build,
 # the GeoIP tools for making test databases, clang-format for the format check,
 # kzonecheck (knot-dnssecutils on Debian 12) for the zone lint, openssl to make
-# the admin TLS test certificates, curl as an independent HTTP client and
-# systemd for `systemd-analyze verify/security` of the shipped unit.
+# the admin TLS test certificates, curl as an independent HTTP client,
+# systemd for `systemd-analyze verify/security` of the shipped unit, jq for the
+# configuration check's variant and man-db + groff-base to render the manual
+# pages.
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
   clang libclang-rt-14-dev clang-format
   mmdb-bin libmaxmind-db-writer-perl
   knot-dnssecutils prometheus openssl curl systemd
+  jq man-db groff-base
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's

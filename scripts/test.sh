@@ -7,6 +7,9 @@
 #   build         build/       RelWithDebInfo, tests on
 #   ctest         every label but hostile (unit golden integration differential load)
 #   hostile       the hostile-clients suite (tests/hostile), with the figure each scenario prints
+#   config-check  sgdns check on the shipped sgdns.json, and on it with a default health check on the
+#                 edge pools (the failover budget must hold with the defaults)
+#   man           the manual pages render without warnings (man -l)
 #   build-asan    build-asan/  Debug + ASan/UBSan
 #   ctest-asan    labels unit and golden
 #   build-tsan    build-tsan/  clang + ThreadSanitizer (RelWithDebInfo): the unit tests and sgdns
@@ -175,6 +178,42 @@ run_fuzz() { # TARGET SECONDS: one libFuzzer target over its shipped corpus
     -artifact_prefix=build-fuzz/artifacts/ "${corpora[@]}"
 }
 
+config_check() { # the shipped configuration as it is, and with a default check on every edge pool
+  local tmp rc=0
+  tmp=$(mktemp -d)
+  # admin.token is made by scripts/run.sh at first start; a check needs one that exists.
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/token")
+  echo "config-check: build/sgdns check --config sgdns.json"
+  build/sgdns check --config sgdns.json --admin-token-file "$tmp/token" || rc=1
+  # Beside sgdns.json, so its relative zone and GeoIP paths resolve the same way.
+  local checked=.sgdns-check-$$.json
+  jq '.checks = {"edge": {"type": "tcp"}}
+      | .pools |= with_entries(if (.key | startswith("edge-")) then .value.check = "edge" else . end)' \
+    sgdns.json >"$checked"
+  echo "config-check: the same with a default check on the edge pools"
+  build/sgdns check --config "$checked" --admin-token-file "$tmp/token" || rc=1
+  grep -q '"check": "edge"' "$checked" || {
+    echo "config-check: jq did not add the check"
+    rc=1
+  }
+  rm -rf "$tmp" "$checked"
+  return "$rc"
+}
+
+man_check() { # each page renders, and man reports no problem in it
+  local page out rc=0
+  for page in man/*.[0-9]; do
+    out=$(LC_ALL=C.UTF-8 MANWIDTH=100 man --warnings -l "$page" 2>&1 >/dev/null)
+    if [[ -n $out ]]; then
+      echo "man: $page:"
+      echo "$out"
+      rc=1
+    fi
+    LC_ALL=C.UTF-8 MANWIDTH=100 man -l "$page" | head -5
+  done
+  return "$rc"
+}
+
 # --- run --------------------------------------------------------------------
 
 run_step format format_check
@@ -186,10 +225,13 @@ if [[ ${status[build]} == pass ]]; then
   run_step ctest ctest --test-dir build --output-on-failure --no-tests=error -j1 -LE hostile
   # -V: each scenario prints its figure ("hostile <scenario>: ...") even when it passes.
   run_step hostile ctest --test-dir build -V --no-tests=error -j1 -L hostile
+  run_step config-check config_check
 else
   skip_step ctest "build failed"
   skip_step hostile "build failed"
+  skip_step config-check "build failed"
 fi
+run_step man man_check
 
 run_step build-asan configure_and_build build-asan all -DCMAKE_BUILD_TYPE=Debug -DSGDNS_TESTS=ON \
   -DSGDNS_SANITIZE=ON -DSGDNS_FUZZ=OFF

@@ -62,6 +62,7 @@ ZoneSource parse_zone_flag(const std::string& value) {
 std::string usage() {
   return R"(Usage: sgdns [options]
        sgdns --config FILE
+       sgdns check [--json] --config FILE [options]
        sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]
        sgdns ctl [--admin ADDR:PORT] [--token-file FILE] status|override|explain|reload ...
 
@@ -230,9 +231,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     throw ConfigError("--admin-tls-key / admin.tls_key: needs a certificate (--admin-tls-certificate)");
   apply_defaults(c);
   if (c.zones.empty()) throw ConfigError("no zones: give --zone ORIGIN=FILE or --config FILE (see --help)");
+  Problems unreadable;
   for (const ZoneSource& z : c.zones) {
-    if (access(z.file.c_str(), R_OK) != 0) throw ConfigError("zone " + z.origin + ": cannot read " + z.file);
+    if (access(z.file.c_str(), R_OK) != 0) unreadable.add("zone " + z.origin + ": cannot read " + z.file);
   }
+  unreadable.throw_if_any();
   c.argv.assign(argv, argv + argc);
   cl.config = std::move(c);
   return cl;

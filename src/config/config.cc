@@ -95,6 +95,8 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
   // all: the policy's, then each zone's, in that order.
   Problems problems;
   const std::string where = config.config_file;
+  std::vector<std::string> budgets;  // last: a budget matters only once everything else is right
+  auto named = [&](const std::string& p) { return where.empty() ? p : where + ": " + p; };
   problems.attempt([&] {
     if (world->options.cookies.enabled && !config.cookie_secret_file.empty())
       read_cookie_secrets(config.cookie_secret_file, world->options.cookies);
@@ -105,7 +107,8 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
       world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
     }
   } catch (const policy::PolicyErrors& e) {
-    for (const auto& p : e.problems()) problems.add(where.empty() ? p : where + ": " + p);
+    for (const auto& p : e.structural()) problems.add(named(p));
+    for (const auto& p : e.budgets()) budgets.push_back(named(p));
   } catch (const policy::PolicyError& e) {
     problems.add(where.empty() ? e.what() : where + ": " + e.what());
   }
@@ -119,6 +122,7 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
       problems.add(e.what());
     }
   }
+  for (auto& b : budgets) problems.add(std::move(b));
   problems.throw_if_any();
   return world;
 }

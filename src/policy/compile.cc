@@ -51,7 +51,7 @@ class Compiler {
     records();
     maps();
     budgets();
-    if (!problems_.empty()) throw PolicyErrors(problems_);
+    if (!problems_.empty() || !budget_problems_.empty()) throw PolicyErrors(problems_, budget_problems_);
     out_->continent_map = continent_;
     out_->country_map = country_;
     out_->subdivision_map = subdivision_;
@@ -308,8 +308,9 @@ class Compiler {
       rec.worst_failover_ms = c.worst_ms;
       rec.failover_arithmetic = c.arithmetic;
       if (c.worst_ms > out_->failover_budget_ms)
-        problems_.push_back(key_path("records", rec.name) + ": worst-case failover " + c.arithmetic +
-                            " exceeds failover_budget " + util::duration_text(out_->failover_budget_ms));
+        budget_problems_.push_back(key_path("records", rec.name) + ": worst-case failover " + c.arithmetic +
+                                   " exceeds failover_budget " +
+                                   util::duration_text(out_->failover_budget_ms));
     }
   }
 
@@ -428,7 +429,8 @@ class Compiler {
   const PolicySpec& spec_;
   std::shared_ptr<Policy> out_;
   std::vector<std::string> problems_;
-  std::vector<bool> pool_ok_;  // per pool: compiled without a mistake
+  std::vector<std::string> budget_problems_;  // reported after every structural problem
+  std::vector<bool> pool_ok_;                 // per pool: compiled without a mistake
   std::map<std::string, std::int32_t> continent_, country_, subdivision_, asn_;
 };
 

@@ -83,21 +83,26 @@ class PolicyError : public std::runtime_error {
   explicit PolicyError(const std::string& message) : std::runtime_error(message) {}
 };
 
-/// Every mistake compile() found, in order (structure first, failover budgets last); what() joins them
-/// with "; " for a one-line log, problems() lists them for `sgdns check`.
+/// Every mistake compile() found: structural ones, then failover budgets (a caller that checks more, such
+/// as zones, reports its own between the two). what() joins them all with "; " for a one-line log.
 class PolicyErrors : public PolicyError {
  public:
-  explicit PolicyErrors(std::vector<std::string> problems)
-      : PolicyError(join(problems)), problems_(std::move(problems)) {}
-  [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
+  PolicyErrors(std::vector<std::string> structural, std::vector<std::string> budgets)
+      : PolicyError(join(structural, budgets)),
+        structural_(std::move(structural)),
+        budgets_(std::move(budgets)) {}
+  [[nodiscard]] const std::vector<std::string>& structural() const noexcept { return structural_; }
+  [[nodiscard]] const std::vector<std::string>& budgets() const noexcept { return budgets_; }
 
  private:
-  static std::string join(const std::vector<std::string>& list) {
+  static std::string join(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     std::string out;
-    for (const auto& p : list) out += (out.empty() ? "" : "; ") + p;
+    for (const auto* list : {&a, &b})
+      for (const auto& p : *list) out += (out.empty() ? "" : "; ") + p;
     return out;
   }
-  std::vector<std::string> problems_;
+  std::vector<std::string> structural_;
+  std::vector<std::string> budgets_;
 };
 
 }  // namespace sgdns::policy

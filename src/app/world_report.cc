@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+// JSON descriptions of a World for `sgdns check` and /v1/status.
+#include "world_report.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "sgdns/util/duration_text.h"
+
+namespace sgdns::app {
+
+using nlohmann::json;
+
+std::string utc_time(double unix_seconds) {
+  auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json zones_json(const engine::World& world) {
+  json out = json::array();
+  for (const auto& z : world.zones.zones()) {
+    json files = json::array();
+    for (const auto& f : z->sources())
+      files.push_back({{"path", f.path}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
+    out.push_back({{"origin", z->origin_text()},
+                   {"serial", z->serial()},
+                   {"records", z->record_count()},
+                   {"files", files}});
+  }
+  return out;
+}
+
+json geoip_json(const engine::World& world) {
+  json out = json::array();
+  if (!world.policy) return out;
+  const policy::Policy& p = *world.policy;
+  auto listed = [](const std::vector<std::string>& list, const std::string& path) {
+    return std::find(list.begin(), list.end(), path) != list.end();
+  };
+  for (const geo::DatabaseInfo& db : p.databases) {
+    json uses = json::array();
+    if (listed(p.location_databases, db.path)) uses.push_back("location");
+    if (listed(p.asn_databases, db.path)) uses.push_back("asn");
+    out.push_back({{"path", db.path},
+                   {"type", db.database_type},
+                   {"build_date", utc_time(static_cast<double>(db.build_epoch))},
+                   {"networks", db.networks},
+                   {"used_for", uses}});
+  }
+  return out;
+}
+
+json records_json(const engine::World& world) {
+  json out = json::array();
+  if (!world.policy) return out;
+  static constexpr const char* kKinds[] = {"geo", "nearest", "weighted", "failover", "multivalue"};
+  const long budget = world.policy->failover_budget_ms;
+  for (const auto& r : world.policy->records) {
+    json failover = nullptr;
+    if (r.worst_failover_ms > 0)
+      failover = {{"worst_case_seconds", static_cast<double>(r.worst_failover_ms) / 1000},
+                  {"budget_seconds", static_cast<double>(budget) / 1000},
+                  {"budget", util::duration_text(budget)},
+                  {"within_budget", r.worst_failover_ms <= budget},
+                  {"arithmetic", r.failover_arithmetic}};
+    out.push_back(
+        {{"name", r.name},
+         {"policy", kKinds[static_cast<int>(r.kind)]},
+         {"ttl", r.ttl},
+         {"min_ttl", r.min_ttl},
+         {"worst_case_failover_seconds",
+          r.worst_failover_ms ? json(static_cast<double>(r.worst_failover_ms) / 1000) : json(nullptr)},
+         {"failover", failover}});
+  }
+  return out;
+}
+
+}  // namespace sgdns::app
