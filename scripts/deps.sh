@@ -15,11 +15,14 @@
 
 # Compile sgdns (Release or any other build type). libssl-dev: the admin port's
 # TLS is OpenSSL, linked directly (Debian's civetweb cannot do TLS with
-# OpenSSL 3, see src/admin/tls_front.h).
+# OpenSSL 3, see src/admin/tls_front.h), and the configuration file's SHA-256
+# for /v1/status; git: the commit that --version names (read at configure
+# time, optional).
 SGDNS_BUILD_DEPS=(
   build-essential cmake ninja-build ccache pkg-config
   libldns-dev libmaxminddb-dev libuv1-dev liburcu-dev nlohmann-json3-dev
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev catch2 libssl-dev libsodium-dev
+  git
 )
 
 # Run every test: the build deps plus reference servers/clients for the

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "sgdns/app/build_info.h"
 #include "sgdns/app/check.h"
 #include "sgdns/app/ctl.h"
 #include "sgdns/app/explain.h"
@@ -24,7 +25,7 @@ int main_entry(int argc, const char* const* argv) {
       return 0;
     }
     if (cl.action == config::CommandLineAction::Version) {
-      std::puts("sgdns " SGDNS_VERSION);
+      std::fputs(version_text().c_str(), stdout);
       return 0;
     }
     return run_server(std::move(cl.config));

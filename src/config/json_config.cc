@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "defaults.h"
+#include "file_digest.h"
 #include "json_node.h"
 #include "limits_json.h"
 #include "policy_json.h"
@@ -156,6 +157,7 @@ Config load_config_file(const std::string& path) {
   try {
     Config c = parse_config_json(text.str(), base_dir);
     c.config_file = path;
+    c.config_sha256 = sha256_hex(text.str());
     return c;
   } catch (const ConfigErrors& e) {
     std::vector<std::string> named;

@@ -149,7 +149,7 @@ void ProberLoop::record(Target& t, ProbeResult result) {
     if (t.slot < snapshot.size()) snapshot[t.slot] = t.status;
   }
   if (change) {
-    log::info("health: " + t.ep.name + (t.sm.up() ? " up" : " down") +
+    log::warn("health: " + t.ep.name + (t.sm.up() ? " up" : " down") +
               (result.ok ? std::string() : " (" + result.detail + ")"));
   }
   notify(t, change, result);

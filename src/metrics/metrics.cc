@@ -196,6 +196,10 @@ Metrics::Metrics()
               .Help("Overrides state files moved aside at start because they could not be loaded")
               .Register(*registry_)
               .Add({})),
+      build_info(prometheus::BuildGauge()
+                     .Name("sgdns_build_info")
+                     .Help("Always 1: the running binary's version, commit and build type as labels")
+                     .Register(*registry_)),
       queries_(std::make_shared<QueryCollectable>(counters_)) {}
 
 Metrics::~Metrics() = default;

@@ -98,6 +98,7 @@ struct TcpLimits {
 
 struct Config {
   std::string config_file;        // empty when everything came from flags
+  std::string config_sha256;      // hex SHA-256 of the file's bytes as read (compare with `sha256sum`)
   std::vector<std::string> argv;  // the command line, re-read on reload
   std::vector<ZoneSource> zones;
   std::vector<SocketAddress> listen;

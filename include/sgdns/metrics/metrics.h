@@ -48,6 +48,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& override_changes;
   /// A corrupt or unreadable admin.state_file moved aside at start (the server started without it).
   prometheus::Counter& state_file_quarantined;
+  /// Always 1, labelled with version, commit and build type (the Prometheus "info" idiom).
+  prometheus::Family<prometheus::Gauge>& build_info;
 
  private:
   class QueryCollectable;
