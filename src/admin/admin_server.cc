@@ -13,6 +13,7 @@
 
 #include "sgdns/util/log.h"
 #include "sgdns/util/text.h"
+#include "quick_stop.h"
 #include "tls_front.h"
 
 namespace sgdns::admin {
@@ -53,6 +54,8 @@ const char* reason_phrase(int status) {
       return "Request Header Fields Too Large";
     case 501:
       return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
     case 505:
       return "HTTP Version Not Supported";
     default:
@@ -61,11 +64,12 @@ const char* reason_phrase(int status) {
 }
 
 void send(mg_connection* conn, const Response& r) {
+  const std::string allow = r.allow.empty() ? "" : "Allow: " + r.allow + "\r\n";
   mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s"
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s"
             "Connection: close\r\n\r\n",
             r.status, reason_phrase(r.status), r.content_type.c_str(), r.body.size(),
-            r.status == 401 ? "WWW-Authenticate: Bearer realm=\"sgdns\"\r\n" : "");
+            r.status == 401 ? "WWW-Authenticate: Bearer realm=\"sgdns\"\r\n" : "", allow.c_str());
   mg_write(conn, r.body.data(), r.body.size());
 }
 
@@ -81,12 +85,13 @@ struct AdminServer::Impl {
   Router router;
   std::unique_ptr<TlsFront> tls;  // with TLS: the public port; civetweb then listens on loopback only
   mg_context* ctx = nullptr;
+  config::SocketAddress civetweb_address{};  // where civetweb listens, for stop_quickly()
 
   Impl(Tokens tokens, Backend& backend) : router(backend, std::move(tokens)) {}
 
   ~Impl() {
     tls.reset();  // no new relayed connections first
-    if (ctx) mg_stop(ctx);
+    if (ctx) stop_quickly(ctx, civetweb_address);
   }
 
   /// The client's address; behind the TLS front, the address the front accepted.
@@ -202,10 +207,12 @@ AdminServer::AdminServer(const ListenOptions& listen, Tokens tokens, Backend& ba
     throw std::runtime_error(listen.address.text + ": admin API: cannot listen: " +
                              (reason[0] ? std::string(reason) : "address in use or invalid"));
   mg_set_request_handler(impl_->ctx, "/", Impl::on_request, impl_.get());
+  impl_->civetweb_address = listen.address;
   if (tls) {
     mg_server_port ports[1]{};
     if (mg_get_server_ports(impl_->ctx, 1, ports) != 1)
       throw std::runtime_error("admin " + listen.address.text + ": no loopback port behind TLS");
+    impl_->civetweb_address = config::parse_socket_address("127.0.0.1:" + std::to_string(ports[0].port));
     impl_->tls->start(static_cast<std::uint16_t>(ports[0].port));
   }
 }

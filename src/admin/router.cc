@@ -29,6 +29,7 @@ namespace {
 struct Refusal {
   int status;
   std::string message;
+  const char* allow = "";  // a 405's Allow header
 };
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -172,8 +173,22 @@ struct Router::Impl {
     const auto parts = split_path(r.path);
     const std::string& m = r.method;
     auto only = [&](const char* allowed) {
-      if (m != allowed) throw Refusal{405, std::string("use ") + allowed};
+      if (m != allowed) throw Refusal{405, std::string("use ") + allowed, allowed};
     };
+    // Orchestrators' probes: no token, nothing revealed but that the process answers (and is serving).
+    if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "health") {
+      only("GET");
+      return {200, "{\"alive\": true}\n"};
+    }
+    if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "ready") {
+      only("GET");
+      return backend.ready();
+    }
+    if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "overrides") {
+      only("GET");
+      authorize(r, Access::Read);
+      return backend.overrides();
+    }
     if (parts.size() == 1 && parts[0] == "metrics") {
       only("GET");
       authorize(r, Access::Read);
@@ -191,11 +206,15 @@ struct Router::Impl {
     }
     if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "reload") {
       only("POST");
-      authorize(r, Access::Write);
+      authorize(r, Access::Write);  // a dry run too: it reads every file a reload reads
+      auto params = parse_query(r.query);
+      auto dry = params.find("dry_run");
+      if (dry != params.end() && dry->second != "0" && dry->second != "false")
+        return audited(r, backend.dry_run_reload());
       return audited(r, backend.reload());
     }
     if (parts.size() == 4 && parts[0] == "v1" && parts[1] == "overrides") {
-      if (m != "PUT" && m != "DELETE") throw Refusal{405, "use PUT or DELETE"};
+      if (m != "PUT" && m != "DELETE") throw Refusal{405, "use PUT or DELETE", "PUT, DELETE"};
       authorize(r, Access::Write);
       std::string pool = name_from_path(parts[2], "pool"), member = name_from_path(parts[3], "member");
       if (m == "DELETE") return audited(r, backend.clear_override(pool, member));
@@ -228,7 +247,9 @@ Response Router::handle(const Request& request) noexcept {
     try {
       return impl_->route(request);
     } catch (const Refusal& refusal) {
-      return error(refusal.status, refusal.message);
+      Response r = error(refusal.status, refusal.message);
+      r.allow = refusal.allow;
+      return r;
     } catch (const std::exception& e) {
       log::error("admin: " + text::escape(request.method, 16) + " " + text::escape(request.path, 256) +
                  " failed: " + text::escape(e.what()));

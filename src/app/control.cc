@@ -8,6 +8,8 @@
 
 #include "descriptor_limit.h"
 #include "privileges.h"
+#include "reload_report.h"
+#include "sgdns/app/build_info.h"
 #include "sgdns/app/explain.h"
 #include "sgdns/config/duration.h"
 #include "sgdns/dns/cookie.h"
@@ -17,6 +19,7 @@
 #include "sgdns/util/log.h"
 #include "sgdns/util/text.h"
 #include "token_file.h"
+#include "world_report.h"
 
 namespace sgdns::app {
 namespace {
@@ -67,79 +70,20 @@ int worker_count(const config::Config& c) {
   return cores ? static_cast<int>(cores) : 1;
 }
 
-std::string describe(const engine::World& world) {
-  std::string out;
-  for (const auto& z : world.zones.zones()) {
-    if (!out.empty()) out += ", ";
-    out += z->origin_text() + " serial " + std::to_string(z->serial()) + " (" +
-           std::to_string(z->record_count()) + " records)";
-  }
-  if (world.policy) out += "; " + std::to_string(world.policy->records.size()) + " dynamic records";
-  return out;
-}
-
-/// What a reload changed: zones added, removed or with a new serial; dynamic records added or removed.
-json diff(const engine::World& before, const engine::World& after) {
-  json changes = json::array();
-  std::map<std::string, std::uint32_t> old_zones, new_zones;
-  for (const auto& z : before.zones.zones()) old_zones[z->origin_text()] = z->serial();
-  for (const auto& z : after.zones.zones()) new_zones[z->origin_text()] = z->serial();
-  for (const auto& [origin, serial] : new_zones) {
-    auto it = old_zones.find(origin);
-    if (it == old_zones.end())
-      changes.push_back("zone " + origin + " added, serial " + std::to_string(serial));
-    else if (it->second != serial)
-      changes.push_back("zone " + origin + " serial " + std::to_string(it->second) + " -> " +
-                        std::to_string(serial));
-  }
-  for (const auto& [origin, serial] : old_zones) {
-    if (!new_zones.count(origin)) changes.push_back("zone " + origin + " removed");
-  }
-  auto records = [](const engine::World& w) {
-    std::map<std::string, std::string> out;  // name -> what it answers with, to spot changed records
-    if (!w.policy) return out;
-    for (const auto& r : w.policy->records) {
-      std::string print = std::to_string(static_cast<int>(r.kind)) + "/" + std::to_string(r.ttl) + "/" +
-                          std::to_string(r.min_ttl) + "/" + std::to_string(r.max_answers) +
-                          (r.fail_open ? "/o" : "/c");
-      for (std::size_t i = 0; i < r.pools.size(); ++i) {
-        const policy::Pool& p = w.policy->pools[static_cast<std::size_t>(r.pools[i])];
-        print += "|" + p.name + "*" + std::to_string(r.pool_weights[i]);
-        if (p.is_cname()) print += ":" + dns::name_to_text(p.cname.data());
-        for (const auto& m : p.members) print += "," + m.address + "*" + std::to_string(m.weight);
-        if (p.check >= 0) {
-          const health::CheckSpec& c = w.policy->checks[static_cast<std::size_t>(p.check)];
-          print += "#" + w.policy->check_names[static_cast<std::size_t>(p.check)] +
-                   std::to_string(c.interval_ms) + "/" + std::to_string(c.timeout_ms) + "/" +
-                   std::to_string(c.fall) + "/" + std::to_string(c.rise) + "/" + std::to_string(c.port) +
-                   c.path;
-        }
-      }
-      out[r.name] = print;
-    }
-    return out;
-  };
-  auto old_records = records(before), new_records = records(after);
-  for (const auto& [name, print] : new_records) {
-    auto it = old_records.find(name);
-    if (it == old_records.end())
-      changes.push_back("record " + name + " added");
-    else if (it->second != print)
-      changes.push_back("record " + name + " changed (policy, pools, members or checks)");
-  }
-  for (const auto& [name, print] : old_records) {
-    if (!new_records.count(name)) changes.push_back("record " + name + " removed");
-  }
-  return changes;
-}
-
 }  // namespace
 
 Control::Control(config::Config config)
-    : config_(std::move(config)), overrides_store_(config_.admin.state_file), started_(now_seconds()) {
+    : config_(std::move(config)),
+      start_settings_(start_settings(config_)),
+      overrides_store_(config_.admin.state_file),
+      started_(now_seconds()) {
   log::set_level(config_.log_level);
   // Without a shared secret file each start makes its own; reloads keep it, so cookies stay good.
   if (config_.cookie_secret_file.empty()) config_.options.cookies.secret = dns::random_cookie_secret();
+  const BuildInfo& build = build_info();
+  metrics_.build_info
+      .Add({{"version", build.version}, {"commit", build.commit}, {"build_type", build.build_type}})
+      .Set(1);
   tokens_.write = read_token("admin.token_file", config_.admin.token_file);
   tokens_.read = read_token("admin.read_token_file", config_.admin.read_token_file);
   double now = now_seconds();
@@ -165,6 +109,7 @@ Control::Control(config::Config config)
   std::lock_guard lock(reload_mu_);
   install(world);
   log::info("loaded " + describe(*world));
+  log_geoip(*world);
 }
 
 Control::~Control() = default;
@@ -279,7 +224,8 @@ admin::Response Control::set_override(const std::string& pool, const std::string
   if (body.contains("expires")) o.expires = o.set_at + static_cast<double>(expires_ms) / 1000;
   {
     std::lock_guard lock(health_mu_);
-    std::int64_t id = policy_ ? policy_->health_id(pool, member) : -1;
+    if (!policy_ || policy_->pool_index(pool) < 0) return admin::error(404, "no pool \"" + pool + "\"");
+    std::int64_t id = policy_->health_id(pool, member);
     if (id < 0) return admin::error(404, "no member \"" + member + "\" in pool \"" + pool + "\"");
     auto previous = overrides_;
     overrides_[o.key()] = o;
@@ -304,6 +250,8 @@ admin::Response Control::clear_override(const std::string& pool, const std::stri
   {
     std::lock_guard lock(health_mu_);
     auto it = overrides_.find(key);
+    if (it == overrides_.end() && (!policy_ || policy_->pool_index(pool) < 0))
+      return admin::error(404, "no pool \"" + pool + "\"");
     if (it == overrides_.end()) return admin::error(404, "no override for " + key);
     Override removed = it->second;
     overrides_.erase(it);
@@ -348,18 +296,18 @@ void Control::expire_overrides() {
 admin::Response Control::status() {
   auto world = store_->snapshot();
   json out;
+  const BuildInfo& build = build_info();
+  out["version"] = {{"version", build.version}, {"commit", build.commit}, {"build_type", build.build_type}};
   out["generation"] = world->generation;
   out["started"] = started_;
-  out["zones"] = json::array();
-  for (const auto& z : world->zones.zones()) {
-    json files = json::array();
-    for (const auto& f : z->sources())
-      files.push_back({{"path", f.path}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
-    out["zones"].push_back({{"origin", z->origin_text()},
-                            {"serial", z->serial()},
-                            {"records", z->record_count()},
-                            {"files", files}});
+  out["ready"] = ready_.load();
+  {
+    std::lock_guard lock(reload_mu_);  // config_ changes under it
+    out["config"] = {{"path", config_.config_file.empty() ? json(nullptr) : json(config_.config_file)},
+                     {"sha256", config_.config_sha256.empty() ? json(nullptr) : json(config_.config_sha256)}};
   }
+  out["zones"] = zones_json(*world);
+  out["geoip"] = geoip_json(*world);
   std::map<std::string, Override> overrides;
   {
     std::lock_guard lock(health_mu_);
@@ -385,21 +333,15 @@ admin::Response Control::status() {
     out["endpoints"].push_back(j);
   }
   out["overrides"] = json::array();
-  for (const auto& [key, o] : overrides) out["overrides"].push_back(override_json(o));
-  out["records"] = json::array();
-  if (world->policy) {
-    out["failover_budget_seconds"] = static_cast<double>(world->policy->failover_budget_ms) / 1000;
-    static constexpr const char* kKinds[] = {"geo", "nearest", "weighted", "failover", "multivalue"};
-    for (const auto& r : world->policy->records) {
-      out["records"].push_back(
-          {{"name", r.name},
-           {"policy", kKinds[static_cast<int>(r.kind)]},
-           {"ttl", r.ttl},
-           {"min_ttl", r.min_ttl},
-           {"worst_case_failover_seconds",
-            r.worst_failover_ms ? json(static_cast<double>(r.worst_failover_ms) / 1000) : json(nullptr)}});
-    }
+  std::map<std::string, json> by_key;
+  for (const auto& [key, o] : overrides) {
+    out["overrides"].push_back(override_json(o));
+    by_key[key] = override_json(o);
   }
+  out["pools"] = pools_json(*world, by_key);
+  out["records"] = records_json(*world);
+  if (world->policy)
+    out["failover_budget_seconds"] = static_cast<double>(world->policy->failover_budget_ms) / 1000;
   return {200, admin::json_text(out, 2) + "\n"};
 }
 
@@ -421,39 +363,87 @@ admin::Response Control::explain(const std::map<std::string, std::string>& param
   }
 }
 
-Control::ReloadOutcome Control::do_reload() {
+Control::ReloadOutcome Control::do_reload(const std::string& trigger, bool dry_run) {
   std::lock_guard lock(reload_mu_);
-  log::info("reload: started");
+  const std::string what = dry_run ? "reload (dry run)" : "reload";
+  log::info(what + ": started by " + trigger);
   try {
     config::Config next = config::reload_config(config_);
     if (next.cookie_secret_file.empty()) next.options.cookies.secret = config_.options.cookies.secret;
     auto world = config::build_world(next, generation_ + 1);
-    if (next.listen.size() != config_.listen.size() ||
-        next.admin.listen.has_value() != config_.admin.listen.has_value())
-      log::warn("reload: listen addresses change only at restart");
-    json changes = diff(*store_->snapshot(), *world);
+    auto before = store_->snapshot();
+    json changes = reload_changes(*before, *world);
+    std::vector<std::string> warnings = reload_warnings(start_settings_, next, *before, *world);
+    for (const auto& w : warnings) log::warn(what + ": " + w);
+    if (dry_run) {
+      log::info(what + ": done, nothing changed; a reload would serve " + describe(*world));
+      return {true, "dry run: nothing was changed", changes, generation_, warnings};
+    }
     log::set_level(next.log_level);
     config_ = std::move(next);
     ++generation_;
     install(world);
     metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
     log::info("reload: done, generation " + std::to_string(generation_) + ": " + describe(*world));
-    return {true, "reloaded", changes, generation_};
+    log_geoip(*world);
+    return {true, "reloaded", changes, generation_, warnings};
   } catch (const std::exception& e) {
-    metrics_.reloads.Add({{"outcome", "refused"}}).Increment();
-    std::string message = std::string("reload refused, still serving generation ") +
-                          std::to_string(generation_) + ": " + e.what();
-    log::error(message);
-    return {false, message, json::array(), generation_};
+    std::string message = dry_run ? "reload (dry run): would be refused: " + std::string(e.what())
+                                  : std::string("reload refused, still serving generation ") +
+                                        std::to_string(generation_) + ": " + e.what();
+    if (dry_run) {
+      log::warn(message);
+    } else {
+      metrics_.reloads.Add({{"outcome", "refused"}}).Increment();
+      log::error(message);
+    }
+    return {false, message, json::array(), generation_, {}};
   }
 }
 
 admin::Response Control::reload() {
-  ReloadOutcome r = do_reload();
+  return reload_response(do_reload("POST /v1/reload", false), false);
+}
+
+admin::Response Control::dry_run_reload() {
+  return reload_response(do_reload("POST /v1/reload?dry_run=1", true), true);
+}
+
+admin::Response Control::reload_response(const ReloadOutcome& r, bool dry_run) {
   if (!r.ok) return admin::error(422, r.message);
-  return {200, admin::json_text(
-                   json{{"result", r.message}, {"generation", r.generation}, {"changes", r.changes}}, 2) +
-                   "\n"};
+  json body = {{"result", r.message},
+               {"dry_run", dry_run},
+               {"generation", r.generation},
+               {"changes", r.changes},
+               {"warnings", r.warnings}};
+  return {200, admin::json_text(body, 2) + "\n"};
+}
+
+void Control::log_geoip(const engine::World& world) {
+  for (const auto& db : geoip_json(world))
+    log::info("geoip: read " + db["path"].get<std::string>() + ": " + db["type"].get<std::string>() +
+              ", built " + db["build_date"].get<std::string>() + ", " +
+              std::to_string(db["networks"].get<std::uint64_t>()) + " networks");
+}
+
+admin::Response Control::ready() {
+  if (!ready_.load()) return admin::error(503, "not ready: starting or stopping");
+  return {200,
+          admin::json_text(json{{"ready", true}, {"generation", store_->snapshot()->generation}}) + "\n"};
+}
+
+admin::Response Control::overrides() {
+  json list = json::array();
+  {
+    std::lock_guard lock(health_mu_);
+    for (const auto& [key, o] : overrides_) {
+      json j = override_json(o);
+      // An override kept across a reload that removed its member applies to nothing until it comes back.
+      j["applies"] = policy_ && policy_->health_id(o.pool, o.member) >= 0;
+      list.push_back(j);
+    }
+  }
+  return {200, admin::json_text(json{{"overrides", list}}, 2) + "\n"};
 }
 
 admin::Response Control::metrics() {
@@ -492,6 +482,7 @@ int Control::run() {
     log::info(std::string("admin API on ") + (config.admin.tls_certificate.empty() ? "http://" : "https://") +
               config.admin.listen->text);
   log::info("ready: " + std::to_string(worker_count(config)) + " udp workers per listen address");
+  ready_ = true;
 
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -501,8 +492,10 @@ int Control::run() {
   for (uv_signal_t* s : {&hup, &term, &intr}) uv_signal_init(&loop, s);
   uv_timer_init(&loop, &expiry);
   uv_signal_start(
-      &hup, [](uv_signal_t* s, int) { static_cast<Control*>(s->loop->data)->do_reload(); }, SIGHUP);
+      &hup, [](uv_signal_t* s, int) { static_cast<Control*>(s->loop->data)->do_reload("SIGHUP", false); },
+      SIGHUP);
   auto stop = [](uv_signal_t* s, int signum) {
+    static_cast<Control*>(s->loop->data)->ready_ = false;
     log::info(std::string("stopping on ") + (signum == SIGTERM ? "SIGTERM" : "SIGINT"));
     uv_stop(s->loop);
   };

@@ -4,12 +4,14 @@
 #pragma once
 #include <uv.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "overrides_store.h"
+#include "reload_report.h"
 #include "sgdns/admin/admin_server.h"
 #include "sgdns/config/config.h"
 #include "sgdns/health/prober.h"
@@ -32,6 +34,9 @@ class Control final : public admin::Backend {
   admin::Response clear_override(const std::string& pool, const std::string& member) override;
   admin::Response explain(const std::map<std::string, std::string>& params) override;
   admin::Response reload() override;
+  admin::Response dry_run_reload() override;
+  admin::Response overrides() override;
+  admin::Response ready() override;
   admin::Response metrics() override;
 
  private:
@@ -40,8 +45,14 @@ class Control final : public admin::Backend {
     std::string message;
     nlohmann::json changes;
     std::uint64_t generation;  // the generation serving afterwards (read under reload_mu_)
+    std::vector<std::string> warnings;  // restart-only settings changed, zone content under an old serial
   };
-  ReloadOutcome do_reload();
+  /// Loads the configuration and zones again; `trigger` says who asked (logged). A dry run builds and
+  /// compares everything but installs nothing.
+  ReloadOutcome do_reload(const std::string& trigger, bool dry_run);
+  admin::Response reload_response(const ReloadOutcome& r, bool dry_run);
+  /// Logs each GeoIP database a World was compiled from (at start and after each reload).
+  static void log_geoip(const engine::World& world);
   /// Makes `world` current: carries health state and overrides over from the old one, publishes it and
   /// points the prober at its targets. Caller holds reload_mu_.
   void install(std::shared_ptr<engine::World> world);
@@ -52,6 +63,8 @@ class Control final : public admin::Backend {
   void update_world_metrics(const engine::World& world);
 
   config::Config config_;
+  StartSettings start_settings_;    // what a reload cannot change: compared against, never updated
+  std::atomic<bool> ready_{false};  // /v1/ready: serving, not starting or stopping
   metrics::Metrics metrics_;
   std::unique_ptr<net::WorldStore> store_;
   std::unique_ptr<health::Prober> prober_;

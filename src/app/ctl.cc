@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "sgdns/admin/router.h"
+#include "sgdns/config/config.h"
 #include "sgdns/config/duration.h"
 #include "token_file.h"
 
@@ -19,20 +21,39 @@ namespace sgdns::app {
 namespace {
 
 constexpr const char* kUsage =
-    R"(Usage: sgdns ctl [--admin [https://]ADDR:PORT] [--cacert FILE] [--token-file FILE] COMMAND
-  status                                   zones, endpoints, overrides, worst-case failover
+    R"(Usage: sgdns ctl [--config FILE] [--admin [https://]ADDR:PORT] [--cacert FILE] [--token-file FILE]
+                 COMMAND
+  status                                   version, configuration, zones, GeoIP databases, every pool
+                                           member's probe, override and effective state, records
+  health | ready                           liveness; readiness (serving, not starting or stopping)
+  override list                            the overrides in force
   override set POOL MEMBER up|down [--reason TEXT] [--expires DURATION]
   override clear POOL MEMBER
   explain NAME [TYPE] [--client IP] [--ecs ADDRESS/LENGTH]
-  reload                                   reload zones and configuration
-The admin address defaults to 127.0.0.1:8053; the token comes from --token-file or $SGDNS_TOKEN.
-An admin port with TLS: --admin https://ADDR:PORT, and --cacert FILE when its certificate is not
-signed by a CA the system trusts.
+                                           the running server's decision, with its live health
+  reload [--dry-run]                       reload zones and configuration (--dry-run: say what would
+                                           change and warn, install nothing)
+The admin API: --admin, else admin.listen of the --config file (https:// when it has a TLS certificate),
+else 127.0.0.1:8053. --cacert FILE: the CA of a certificate the system does not trust.
+The token: --token-file FILE, else $SGDNS_TOKEN, else admin.token_file of the --config file (for reads,
+admin.read_token_file when admin.token_file cannot be read; reads send none when there is none).
+DURATION: 90 (seconds), 90s, 15m, 1h, 2d. Exit status: 0 done, 1 the API refused, 2 usage or connection.
 )";
 
 struct Reply {
   long status = 0;
   std::string body;
+};
+
+struct Options {
+  std::string config_file;
+  std::string admin;
+  std::string cacert;
+  std::string token_file;
+  std::string read_token_file;  // from the --config file: what reads may send instead
+  std::string reason, client, ecs, expires;
+  bool dry_run = false;
+  std::vector<std::string> words;
 };
 
 std::string escape(CURL* curl, const std::string& s) {
@@ -42,13 +63,14 @@ std::string escape(CURL* curl, const std::string& s) {
   return out;
 }
 
-Reply call(const std::string& admin, const std::string& cacert, const std::string& token, const char* method,
-           const std::string& path, const std::string& body) {
+Reply call(const Options& o, const std::string& token, const char* method, const std::string& path,
+           const std::string& body) {
+  const std::string& admin = o.admin;
   CURL* curl = curl_easy_init();
   if (!curl) throw std::runtime_error("cannot initialise libcurl");
   Reply reply;
   std::string url = (admin.find("://") == std::string::npos ? "http://" + admin : admin) + path;
-  if (!cacert.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, cacert.c_str());
+  if (!o.cacert.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.cacert.c_str());
   curl_slist* headers = nullptr;
   if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
   headers = curl_slist_append(headers, "Content-Type: application/json");
@@ -72,18 +94,13 @@ Reply call(const std::string& admin, const std::string& cacert, const std::strin
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) throw std::runtime_error(url + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK)
+    throw std::runtime_error(
+        "cannot reach the admin API at " + url.substr(0, url.size() - path.size()) + " (" +
+        curl_easy_strerror(rc) +
+        "): is sgdns running with its admin API there? Give --admin ADDR:PORT or --config "
+        "FILE (its admin.listen)");
   return reply;
-}
-
-std::string read_token(const std::string& file) {
-  if (file.empty()) {
-    const char* env = std::getenv("SGDNS_TOKEN");
-    return env ? env : "";
-  }
-  std::optional<std::string> token = read_token_file(file);
-  if (!token) throw std::invalid_argument("--token-file " + file + ": cannot read");
-  return *token;
 }
 
 /// `text` when it is a duration (90, 90s, 15m, 1h): a mistake is caught before anything is sent.
@@ -96,68 +113,140 @@ std::string checked_duration(const std::string& flag, const std::string& text) {
   return text;
 }
 
+Options parse(int argc, const char* const* argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + ": needs a value");
+      return argv[++i];
+    };
+    if (a == "--config")
+      o.config_file = value();
+    else if (a == "--admin")
+      o.admin = value();
+    else if (a == "--cacert")
+      o.cacert = value();
+    else if (a == "--token-file")
+      o.token_file = value();
+    else if (a == "--reason")
+      o.reason = value();
+    else if (a == "--expires")
+      o.expires = checked_duration(a, value());
+    else if (a == "--client")
+      o.client = value();
+    else if (a == "--ecs")
+      o.ecs = value();
+    else if (a == "--dry-run")
+      o.dry_run = true;
+    else if (a.rfind("--", 0) == 0)
+      throw std::invalid_argument(a + ": unknown option (see sgdns ctl --help)");
+    else
+      o.words.push_back(a);
+  }
+  return o;
+}
+
+/// Where to reach the API and which token file to read, filled from the --config file when the flags do
+/// not say. A wildcard admin.listen (0.0.0.0, ::) is reached on the loopback address of its family.
+void apply_config_file(Options& o) {
+  if (o.config_file.empty()) {
+    if (o.admin.empty()) o.admin = "127.0.0.1:8053";
+    return;
+  }
+  config::Config c = config::load_config_file(o.config_file);
+  if (o.admin.empty()) {
+    if (!c.admin.listen)
+      throw std::invalid_argument(o.config_file +
+                                  ": no admin.listen, the admin API is off there (or give --admin)");
+    config::SocketAddress a = *c.admin.listen;
+    std::string text = config::to_string(a.get());
+    if (text.rfind("0.0.0.0:", 0) == 0) text = "127.0.0.1:" + text.substr(8);
+    if (text.rfind("[::]:", 0) == 0) text = "[::1]:" + text.substr(5);
+    o.admin = (c.admin.tls_certificate.empty() ? "" : "https://") + text;
+  }
+  if (o.token_file.empty() && !std::getenv("SGDNS_TOKEN")) {
+    o.token_file = c.admin.token_file;
+    o.read_token_file = c.admin.read_token_file;
+  }
+}
+
+/// The token to send, and where it came from (for the hint when the server turns it down). A write
+/// needs one it can read; a read sends what it can read and nothing otherwise (reads are open unless the
+/// server has a read token).
+std::pair<std::string, std::string> read_token(const Options& o, bool write) {
+  for (const std::string* file : {&o.token_file, &o.read_token_file}) {
+    if (file->empty() || (write && file == &o.read_token_file)) continue;
+    std::optional<std::string> token = read_token_file(*file);
+    if (token) return {*token, *file};
+    if (write || file == &o.read_token_file)
+      throw std::invalid_argument("token file " + *file + ": cannot read");
+  }
+  const char* env = std::getenv("SGDNS_TOKEN");
+  return {env ? env : "", env ? "$SGDNS_TOKEN" : ""};
+}
+
+/// What to add when the API refused for want of a token.
+std::string token_hint(long status, const std::string& token_source) {
+  if (status == 403)
+    return "the server refuses every write: it was started without admin.token_file (--admin-token-file)";
+  if (status != 401) return "";
+  if (token_source.empty())
+    return "this command needs the admin token: pass --token-file FILE, or --config FILE (its "
+           "admin.token_file is read), or set SGDNS_TOKEN";
+  return "the token from " + token_source + " is not the server's (see its admin.token_file)";
+}
+
 }  // namespace
 
 int run_ctl(int argc, const char* const* argv) {
-  std::string admin = "127.0.0.1:8053", cacert, token_file, reason, client, ecs, expires;
-  std::vector<std::string> words;
   try {
     for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw std::invalid_argument(a + ": needs a value");
-        return argv[++i];
-      };
-      if (a == "--admin")
-        admin = value();
-      else if (a == "--cacert")
-        cacert = value();
-      else if (a == "--token-file")
-        token_file = value();
-      else if (a == "--reason")
-        reason = value();
-      else if (a == "--expires")
-        expires = checked_duration(a, value());
-      else if (a == "--client")
-        client = value();
-      else if (a == "--ecs")
-        ecs = value();
-      else if (a == "--help" || a == "-h") {
+      if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
         std::fputs(kUsage, stdout);
         return 0;
-      } else if (a.rfind("--", 0) == 0)
-        throw std::invalid_argument(a + ": unknown option");
-      else
-        words.push_back(a);
+      }
     }
-    std::string token = read_token(token_file);
+    Options o = parse(argc, argv);
+    apply_config_file(o);
+    const auto& w = o.words;
     CURL* esc = curl_easy_init();
     auto e = [&](const std::string& s) { return escape(esc, s); };
-    Reply r;
-    if (words.size() == 1 && words[0] == "status") {
-      r = call(admin, cacert, token, "GET", "/v1/status", "");
-    } else if (words.size() == 1 && words[0] == "reload") {
-      r = call(admin, cacert, token, "POST", "/v1/reload", "");
-    } else if (words.size() == 5 && words[0] == "override" && words[1] == "set") {
-      nlohmann::json body = {{"state", words[4]}, {"reason", reason}};
-      if (!expires.empty()) body["expires"] = expires;  // the API reads the same syntax
-      r = call(admin, cacert, token, "PUT", "/v1/overrides/" + e(words[2]) + "/" + e(words[3]),
-               sgdns::admin::json_text(body));
-    } else if (words.size() == 4 && words[0] == "override" && words[1] == "clear") {
-      r = call(admin, cacert, token, "DELETE", "/v1/overrides/" + e(words[2]) + "/" + e(words[3]), "");
-    } else if ((words.size() == 2 || words.size() == 3) && words[0] == "explain") {
-      std::string q = "?name=" + e(words[1]) + "&type=" + e(words.size() == 3 ? words[2] : "A");
-      if (!client.empty()) q += "&client=" + e(client);
-      if (!ecs.empty()) q += "&ecs=" + e(ecs);
-      r = call(admin, cacert, token, "GET", "/v1/explain" + q, "");
-    } else {
-      curl_easy_cleanup(esc);
+    const char* method = "GET";
+    std::string path, body;
+    if (w.size() == 1 && (w[0] == "status" || w[0] == "health" || w[0] == "ready")) {
+      path = "/v1/" + w[0];
+    } else if (w.size() == 2 && w[0] == "override" && w[1] == "list") {
+      path = "/v1/overrides";
+    } else if (w.size() == 1 && w[0] == "reload") {
+      method = "POST";
+      path = o.dry_run ? "/v1/reload?dry_run=1" : "/v1/reload";
+    } else if (w.size() == 5 && w[0] == "override" && w[1] == "set") {
+      nlohmann::json doc = {{"state", w[4]}, {"reason", o.reason}};
+      if (!o.expires.empty()) doc["expires"] = o.expires;  // the API reads the same syntax
+      method = "PUT";
+      path = "/v1/overrides/" + e(w[2]) + "/" + e(w[3]);
+      body = admin::json_text(doc);
+    } else if (w.size() == 4 && w[0] == "override" && w[1] == "clear") {
+      method = "DELETE";
+      path = "/v1/overrides/" + e(w[2]) + "/" + e(w[3]);
+    } else if ((w.size() == 2 || w.size() == 3) && w[0] == "explain") {
+      path = "/v1/explain?name=" + e(w[1]) + "&type=" + e(w.size() == 3 ? w[2] : "A");
+      if (!o.client.empty()) path += "&client=" + e(o.client);
+      if (!o.ecs.empty()) path += "&ecs=" + e(o.ecs);
+    }
+    curl_easy_cleanup(esc);
+    if (path.empty()) {
       std::fputs(kUsage, stderr);
       return 2;
     }
-    curl_easy_cleanup(esc);
-    std::fputs(r.body.c_str(), r.status >= 200 && r.status < 300 ? stdout : stderr);
-    return r.status >= 200 && r.status < 300 ? 0 : 1;
+    auto [token, source] = read_token(o, std::string(method) != "GET");
+    Reply r = call(o, token, method, path, body);
+    bool ok = r.status >= 200 && r.status < 300;
+    std::fputs(r.body.c_str(), ok ? stdout : stderr);
+    if (std::string hint = token_hint(r.status, source); !hint.empty())
+      std::fprintf(stderr, "sgdns ctl: %s\n", hint.c_str());
+    return ok ? 0 : 1;
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "sgdns ctl: %s\n", ex.what());
     return 2;

@@ -239,6 +239,10 @@ std::string explain(const engine::World& world, const ExplainRequest& req) {
   json out;
   out["query"] = {{"name", dns::name_to_text(name.data())}, {"type", req.type}};
   out["client"] = {{"address", req.client}, {"ecs", req.ecs ? json(*req.ecs) : json(nullptr)}};
+  out["health"] = req.live_health
+                      ? "live: the running server's probe results and operator overrides"
+                      : "not seen: sgdns explain runs offline, without probes or overrides, so every "
+                        "member shows as up; `sgdns ctl explain` asks the running server";
 
   engine::Scratch scratch;
   std::vector<std::uint8_t> reply(65535);
@@ -316,7 +320,7 @@ int run_explain(int argc, const char* const* argv) {
     throw std::invalid_argument(
         "usage: sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]");
   auto world = config::build_world(config::load_config_file(config_file), 1);
-  ExplainRequest req{positional[0], positional.size() > 1 ? positional[1] : "A", client, ecs};
+  ExplainRequest req{positional[0], positional.size() > 1 ? positional[1] : "A", client, ecs, false};
   std::puts(explain(*world, req).c_str());
   return 0;
 }

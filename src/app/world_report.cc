@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "sgdns/dns/name.h"
 #include "sgdns/util/duration_text.h"
 
 namespace sgdns::app {
@@ -50,6 +51,34 @@ json geoip_json(const engine::World& world) {
                    {"build_date", utc_time(static_cast<double>(db.build_epoch))},
                    {"networks", db.networks},
                    {"used_for", uses}});
+  }
+  return out;
+}
+
+json pools_json(const engine::World& world, const std::map<std::string, json>& overrides) {
+  json out = json::array();
+  if (!world.policy || !world.health) return out;
+  const policy::HealthTable& health = *world.health;
+  for (const policy::Pool& pool : world.policy->pools) {
+    auto member = [&](const std::string& name, const std::string& address, std::uint32_t id) {
+      auto o = overrides.find(pool.name + "/" + name);
+      return json{{"member", name},
+                  {"address", address},
+                  {"probe", pool.check < 0         ? "unchecked"
+                            : health.probed_up(id) ? "up"
+                                                   : "down"},
+                  {"override", o == overrides.end() ? json(nullptr) : o->second},
+                  {"effective", health.up(id) ? "up" : "down"}};
+    };
+    json members = json::array();
+    if (pool.is_cname())
+      members.push_back(member("cname", dns::name_to_text(pool.cname.data()), pool.cname_health_id));
+    for (const policy::Member& m : pool.members) members.push_back(member(m.address, m.address, m.health_id));
+    out.push_back(
+        {{"name", pool.name},
+         {"check", pool.check < 0 ? json(nullptr)
+                                  : json(world.policy->check_names[static_cast<std::size_t>(pool.check)])},
+         {"members", members}});
   }
   return out;
 }

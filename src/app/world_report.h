@@ -2,6 +2,7 @@
 // What a World holds, as JSON: zones, GeoIP databases and dynamic records with their failover arithmetic.
 // One description shared by `sgdns check` and GET /v1/status (private to app).
 #pragma once
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,6 +17,11 @@ namespace sgdns::app {
 [[nodiscard]] nlohmann::json zones_json(const engine::World& world);
 /// Each GeoIP database: path, type and build date from its metadata, networks read, what it is used for.
 [[nodiscard]] nlohmann::json geoip_json(const engine::World& world);
+/// Each pool and its members with three states: "probe" (what the health checks say: up, down, or
+/// unchecked for a pool without a check, always up), "override" (the operator's, keyed "pool/member" in
+/// `overrides`, or null) and "effective" (what the answers use: the override if any, else the probe).
+[[nodiscard]] nlohmann::json pools_json(const engine::World& world,
+                                        const std::map<std::string, nlohmann::json>& overrides);
 /// Each dynamic record: policy, TTLs, and its worst-case failover with the arithmetic behind it.
 [[nodiscard]] nlohmann::json records_json(const engine::World& world);
 

@@ -102,6 +102,7 @@ class HealthServer {
   // SIGKILL and reap.
   void kill9();
   bool running() { return server_ && server_->process().running(); }
+  bool signal(int sig) { return server_ && server_->signal(sig); }
   std::optional<int> wait_exit(Millis timeout) { return server_->wait_exit(timeout); }
 
   // Rewrites the configuration or the zone in place (atomically).

@@ -4,13 +4,16 @@
 // (tests/fuzz/fuzz_admin.cc) all call Router::handle(), so what is tested is what serves.
 //
 //   GET    /metrics                          Prometheus text exposition
-//   GET    /v1/status                        zones, endpoints, overrides, records' worst-case failover
+//   GET    /v1/health                        200 while the process answers (liveness; no token)
+//   GET    /v1/ready                         200 once serving, 503 starting or stopping (readiness; no token)
+//   GET    /v1/status                        version, config, zones, GeoIP, members' states, records
+//   GET    /v1/overrides                     the operator overrides in force
 //   GET    /v1/explain?name=&type=&client=&ecs=
-//   PUT    /v1/overrides/{pool}/{member}     {"state": "up"|"down", "reason": "...", "expires": SECONDS}
+//   PUT    /v1/overrides/{pool}/{member}     {"state": "up"|"down", "reason": "...", "expires": DURATION}
 //   DELETE /v1/overrides/{pool}/{member}
-//   POST   /v1/reload
+//   POST   /v1/reload[?dry_run=1]            a dry run says what would change and installs nothing
 //
-// Order of checks: unknown route 404, wrong method 405, then the token (writes need the write token: none
+// Order of checks: unknown route 404, wrong method 405 (with Allow), then the token (writes need the write token: none
 // configured 403, missing or wrong 401; reads need the read or the write token when a read token is
 // configured), then the request's fields (400 with the field named, 413 for a body over kMaxBody).
 // Anything the backend throws becomes a logged 500: no request can end the process.
@@ -28,6 +31,7 @@ struct Response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::string allow = "";  // a 405's Allow header: the methods the route takes
 };
 
 /// JSON text in which invalid UTF-8 (which a request can smuggle into any echoed string) is replaced by
@@ -48,6 +52,9 @@ class Backend {
   virtual Response clear_override(const std::string& pool, const std::string& member) = 0;
   virtual Response explain(const std::map<std::string, std::string>& params) = 0;
   virtual Response reload() = 0;
+  virtual Response dry_run_reload() = 0;
+  virtual Response overrides() = 0;
+  virtual Response ready() = 0;
   virtual Response metrics() = 0;
 };
 

@@ -14,6 +14,9 @@ struct ExplainRequest {
   std::string type = "A";          // query type mnemonic
   std::string client;              // the resolver's address
   std::optional<std::string> ecs;  // EDNS Client Subnet, ADDRESS/LENGTH
+  /// False for `sgdns explain`, which loads the files itself: it runs no probes and sees no overrides, so
+  /// every member shows as up, and the output says so.
+  bool live_health = true;
 };
 
 /// Runs the query through the engine and reports every step as pretty-printed JSON. Throws

@@ -27,6 +27,9 @@ class FakeBackend : public admin::Backend {
     return ok("explain " + params.at("name") + " " + params.at("ecs"));
   }
   admin::Response reload() override { return ok("reload"); }
+  admin::Response dry_run_reload() override { return ok("dry run"); }
+  admin::Response overrides() override { return ok("overrides"); }
+  admin::Response ready() override { return ok("ready"); }
   admin::Response metrics() override {
     if (throw_next) throw std::logic_error("metrics exploded \xff");
     return {200, "sgdns_x 1\n", "text/plain"};

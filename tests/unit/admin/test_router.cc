@@ -161,3 +161,37 @@ TEST_CASE("path segments are decoded once, each on its own", "[admin]") {
   CHECK(router.handle(request("GET", "/v1/explain", "", "", "name=a+b.&ecs=%31")).status == 200);
   CHECK(backend.last == "explain a b. 1");
 }
+
+TEST_CASE("a wrong method is 405 with Allow, before any token check", "[admin]") {
+  FakeBackend backend;
+  admin::Router router(backend, {kToken, kReadToken});
+  for (const std::string& auth : {std::string(), std::string("nope-0123456789abcdef"), kToken}) {
+    INFO("token '" << auth << "'");
+    auto r = router.handle(request("POST", "/v1/status", auth));
+    CHECK(r.status == 405);
+    CHECK(r.allow == "GET");
+    CHECK(router.handle(request("GET", "/v1/reload", auth)).allow == "POST");
+    CHECK(router.handle(request("POST", "/v1/overrides/edge/192.0.2.1", auth)).allow == "PUT, DELETE");
+    CHECK(router.handle(request("PUT", "/v1/ready", auth)).allow == "GET");
+  }
+  CHECK(backend.last.empty());  // nothing reached the backend
+}
+
+TEST_CASE("health, readiness, the override list and a dry-run reload are routed", "[admin]") {
+  FakeBackend backend;
+  admin::Router router(backend, {kToken, kReadToken});
+  // Liveness and readiness need no token, even with a read token set: orchestrators probe them.
+  auto health = router.handle(request("GET", "/v1/health"));
+  CHECK(health.status == 200);
+  CHECK(nlohmann::json::parse(health.body)["alive"] == true);
+  CHECK(router.handle(request("GET", "/v1/ready")).status == 200);
+  CHECK(backend.last == "ready");
+  CHECK(router.handle(request("GET", "/v1/overrides")).status == 401);  // a read: the read token applies
+  CHECK(router.handle(request("GET", "/v1/overrides", kReadToken)).status == 200);
+  CHECK(backend.last == "overrides");
+  CHECK(router.handle(request("POST", "/v1/reload", kToken, "", "dry_run=1")).status == 200);
+  CHECK(backend.last == "dry run");
+  CHECK(router.handle(request("POST", "/v1/reload", kToken, "", "dry_run=0")).status == 200);
+  CHECK(backend.last == "reload");
+  CHECK(router.handle(request("POST", "/v1/reload", "", "", "dry_run=1")).status == 401);  // a write
+}
