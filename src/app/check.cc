@@ -100,6 +100,10 @@ void print_text(const json& r) {
 
 }  // namespace
 
+const char* check_usage() {
+  return kUsage;
+}
+
 int run_check(int argc, const char* const* argv) {
   bool as_json = false;
   std::vector<const char*> args;

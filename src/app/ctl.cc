@@ -199,6 +199,10 @@ std::string token_hint(long status, const std::string& token_source) {
 
 }  // namespace
 
+const char* ctl_usage() {
+  return kUsage;
+}
+
 int run_ctl(int argc, const char* const* argv) {
   try {
     for (int i = 1; i < argc; ++i) {

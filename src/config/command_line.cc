@@ -64,7 +64,7 @@ std::string usage() {
        sgdns --config FILE
        sgdns check [--json] --config FILE [options]
        sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]
-       sgdns ctl [--admin ADDR:PORT] [--token-file FILE] status|override|explain|reload ...
+       sgdns ctl [--config FILE] [--admin ADDR:PORT] [--token-file FILE] COMMAND ...
 
 Authoritative DNS server for the StreamGate domain.
 
@@ -96,10 +96,11 @@ Options:
   --user NAME              started as root: bind every socket, then run as this user
   --group NAME             ... and this group (default: the user's primary group)
   --help                   this text
-  --version                the version
+  --version                version, commit, build type and library versions
 
 Signals: SIGHUP reloads zones and configuration (a broken zone is refused and the old
 data keeps serving); SIGTERM and SIGINT stop the server.
+See sgdns(8) and sgdns.json(5); `sgdns check --help`, `sgdns ctl --help`.
 )";
 }
 

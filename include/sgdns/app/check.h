@@ -5,6 +5,9 @@
 
 namespace sgdns::app {
 
+/// The text of `sgdns check --help` (also checked against sgdns(8)).
+[[nodiscard]] const char* check_usage();
+
 /// argv[0] is "check"; the other arguments are the server's own (usually --config FILE). Prints what
 /// would be served and returns 0, or lists every problem found on stderr and returns 2.
 [[nodiscard]] int run_check(int argc, const char* const* argv);
