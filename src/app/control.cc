@@ -301,11 +301,8 @@ admin::Response Control::status() {
   out["generation"] = world->generation;
   out["started"] = started_;
   out["ready"] = ready_.load();
-  {
-    std::lock_guard lock(reload_mu_);  // config_ changes under it
-    out["config"] = {{"path", config_.config_file.empty() ? json(nullptr) : json(config_.config_file)},
-                     {"sha256", config_.config_sha256.empty() ? json(nullptr) : json(config_.config_sha256)}};
-  }
+  out["config"] = {{"path", world->config_file.empty() ? json(nullptr) : json(world->config_file)},
+                   {"sha256", world->config_sha256.empty() ? json(nullptr) : json(world->config_sha256)}};
   out["zones"] = zones_json(*world);
   out["geoip"] = geoip_json(*world);
   std::map<std::string, Override> overrides;

@@ -91,6 +91,8 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
   auto world = std::make_shared<engine::World>();
   world->generation = generation;
   world->options = config.options;
+  world->config_file = config.config_file;
+  world->config_sha256 = config.config_sha256;
   // Everything is checked even after a mistake, so one pass (sgdns check, a refused reload) lists them
   // all: the policy's, then each zone's, in that order.
   Problems problems;

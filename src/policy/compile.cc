@@ -41,7 +41,11 @@ class Compiler {
   std::shared_ptr<const Policy> run() {
     out_->ecs = spec_.ecs;
     out_->failover_budget_ms = spec_.failover_budget_ms;
-    for (const auto& [name, check] : spec_.checks) {
+    // Plain loop variables rather than structured bindings throughout: clang 14 (the fuzz build) cannot
+    // capture a binding in a lambda.
+    for (const auto& entry : spec_.checks) {
+      const std::string& name = entry.first;
+      const health::CheckSpec& check = entry.second;
       attempt([&] { check_check(key_path("checks", name), check); });
       out_->check_names.push_back(name);
       out_->checks.push_back(check);
@@ -74,7 +78,9 @@ class Compiler {
 
   void regions() {
     if (spec_.regions.empty() && !spec_.records.empty()) problems_.push_back("regions: no regions defined");
-    for (const auto& [name, r] : spec_.regions) {
+    for (const auto& entry : spec_.regions) {
+      const std::string& name = entry.first;
+      const RegionSpec& r = entry.second;
       Region region;
       region.name = name;
       std::string path = key_path("regions", name);
@@ -91,8 +97,9 @@ class Compiler {
       out_->regions.push_back(region);
     }
     std::int32_t index = 0;
-    for (const auto& [name, r] : spec_.regions) {
-      std::string path = key_path("regions", name);
+    for (const auto& entry : spec_.regions) {
+      const RegionSpec& r = entry.second;
+      std::string path = key_path("regions", entry.first);
       for (const auto& c : r.continents) attempt([&] { claim(continent_, c, index, path + ".continents"); });
       for (const auto& c : r.countries) attempt([&] { claim(country_, c, index, path + ".countries"); });
       for (const auto& s : r.subdivisions)
@@ -106,8 +113,8 @@ class Compiler {
     else if (spec_.default_region)
       out_->default_region = out_->region_index(*spec_.default_region);
     index = 0;
-    for (const auto& [name, r] : spec_.regions) {
-      attempt([&] { fallbacks(index, name, r); });
+    for (const auto& entry : spec_.regions) {
+      attempt([&] { fallbacks(index, entry.first, entry.second); });
       ++index;
     }
   }
@@ -203,7 +210,9 @@ class Compiler {
   /// A pool with a mistake is still added (so references to it resolve) but marked broken: the records
   /// that use it are not checked further, which would only repeat its mistake in other words.
   void pools() {
-    for (const auto& [name, p] : spec_.pools) {
+    for (const auto& entry : spec_.pools) {
+      const std::string& name = entry.first;
+      const PoolSpec& p = entry.second;
       std::string path = key_path("pools", name);
       Pool pool;
       pool.name = name;
@@ -259,7 +268,7 @@ class Compiler {
   }
 
   void records() {
-    for (const auto& [name, r] : spec_.records) attempt([&] { record(name, r); });
+    for (const auto& entry : spec_.records) attempt([&] { record(entry.first, entry.second); });
     for (std::size_t i = 0; i < out_->records.size(); ++i) {
       const auto& owner = out_->records[i].owner;
       out_->record_index.emplace(std::string_view(reinterpret_cast<const char*>(owner.data()), owner.size()),

@@ -137,6 +137,13 @@ TEST_CASE("/v1/status names the configuration file with its SHA-256 and each Geo
   CHECK(status["geoip"][1]["type"] == "GeoLite2-ASN");
   CHECK(status["version"]["commit"].is_string());
   CHECK(status["ready"] == true);
+  // The digest is the served configuration's: an edit shows only once it is reloaded.
+  write_file(s.config, read_file(s.config) + "\n");
+  CHECK(s.status()["config"]["sha256"] == sum.output.substr(0, 64));
+  REQUIRE(s.admin.post("/v1/reload").status == 200);
+  CommandResult edited = run_command("sha256sum " + s.config);
+  CHECK(s.status()["config"]["sha256"] == edited.output.substr(0, 64));
+  CHECK(edited.output.substr(0, 64) != sum.output.substr(0, 64));
 }
 
 TEST_CASE("reload triggers and GeoIP re-reads are logged", "[integration][info]") {

@@ -44,6 +44,10 @@ struct World {
   std::shared_ptr<const policy::Policy> policy;
   /// Member health, indexed by the policy's health ids; shared with the prober, never null with a policy.
   std::shared_ptr<policy::HealthTable> health;
+  /// The configuration file this World was built from and the SHA-256 of its bytes (empty without one):
+  /// what /v1/status reports is what is served, whatever was written to the file since.
+  std::string config_file;
+  std::string config_sha256;
 };
 
 }  // namespace sgdns::engine
