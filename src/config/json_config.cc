@@ -57,6 +57,42 @@ void read_zones(const Node& n, Config& c, const std::string& base_dir) {
   }
 }
 
+/// edns, tcp, rrl, cookies, transfer and log_level, each on its own (a mistake in one does not hide the
+/// next).
+void read_transport(const Node& root, Config& c, Problems& problems, const std::string& base_dir) {
+  problems.attempt([&] {
+    if (!root.has("edns")) return;
+    Node e = root["edns"];
+    e.only({"max_payload"});
+    if (e.has("max_payload"))
+      c.options.edns_max_payload = static_cast<std::uint16_t>(e["max_payload"].integer(512, 4096));
+  });
+  problems.attempt([&] {
+    if (root.has("tcp")) read_tcp(root["tcp"], c.tcp);
+  });
+  problems.attempt([&] {
+    if (root.has("rrl")) read_rrl(root["rrl"], c.options.rrl);
+  });
+  problems.attempt([&] {
+    if (root.has("cookies")) read_cookies(root["cookies"], c, base_dir);
+  });
+  problems.attempt([&] {
+    if (!root.has("transfer")) return;
+    Node t = root["transfer"];
+    t.only({"allow"});
+    Node allow = t["allow"];
+    allow.array();
+    for (std::size_t i = 0; i < allow.size(); ++i)
+      c.options.axfr_allow.push_back(allow[i].parsed(parse_prefix));
+    c.axfr_allow_set = true;  // an empty list means no transfers at all
+  });
+  problems.attempt([&] {
+    if (!root.has("log_level")) return;
+    Node l = root["log_level"];
+    if (!log::parse_level(l.string(), c.log_level)) l.fail("expected debug, info, warn or error");
+  });
+}
+
 }  // namespace
 
 Config parse_config_json(const std::string& text, const std::string& base_dir) {
@@ -111,37 +147,7 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   problems.attempt([&] {
     if (root.has("zones")) read_zones(root["zones"], c, base_dir);
   });
-  problems.attempt([&] {
-    if (!root.has("edns")) return;
-    Node e = root["edns"];
-    e.only({"max_payload"});
-    if (e.has("max_payload"))
-      c.options.edns_max_payload = static_cast<std::uint16_t>(e["max_payload"].integer(512, 4096));
-  });
-  problems.attempt([&] {
-    if (root.has("tcp")) read_tcp(root["tcp"], c.tcp);
-  });
-  problems.attempt([&] {
-    if (root.has("rrl")) read_rrl(root["rrl"], c.options.rrl);
-  });
-  problems.attempt([&] {
-    if (root.has("cookies")) read_cookies(root["cookies"], c, base_dir);
-  });
-  problems.attempt([&] {
-    if (!root.has("transfer")) return;
-    Node t = root["transfer"];
-    t.only({"allow"});
-    Node allow = t["allow"];
-    allow.array();
-    for (std::size_t i = 0; i < allow.size(); ++i)
-      c.options.axfr_allow.push_back(allow[i].parsed(parse_prefix));
-    c.axfr_allow_set = true;  // an empty list means no transfers at all
-  });
-  problems.attempt([&] {
-    if (!root.has("log_level")) return;
-    Node l = root["log_level"];
-    if (!log::parse_level(l.string(), c.log_level)) l.fail("expected debug, info, warn or error");
-  });
+  read_transport(root, c, problems, base_dir);
   problems.throw_if_any();
   apply_defaults(c);
   return c;
