@@ -24,7 +24,7 @@ std::uint64_t mix_bytes(std::uint64_t h, const std::uint8_t* p, std::size_t n) n
     h = mix(h, word);
   }
   std::uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  if (n > 0) std::memcpy(&tail, p, n);  // an empty RDATA has no buffer at all: p may be null
   return mix(h, tail);
 }
 
