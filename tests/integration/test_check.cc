@@ -3,6 +3,7 @@
 // every problem of a broken one is listed with budgets last, and nothing is bound.
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -45,8 +46,11 @@ Checked check(const TempDir& dir, const std::string& args) {
   return c;
 }
 
+// A token file as an operator keeps it: mode 0600 (sgdns, and check, warn about one others can read).
 std::string token_file(const TempDir& dir) {
-  return dir.write("token", "check-test-token-0123456789\n");
+  std::string path = dir.write("token", "check-test-token-0123456789\n");
+  REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  return path;
 }
 
 }  // namespace
@@ -162,4 +166,16 @@ TEST_CASE("sgdns check binds nothing: it passes while the listen addresses are t
   INFO("stdout:\n" << c.out << "stderr:\n" << c.err);
   CHECK(c.result.exit_code == 0);
   ::close(held);
+}
+
+TEST_CASE("sgdns check warns about a token others can read, and passes", "[integration][check]") {
+  TempDir dir;
+  std::string config = dir.write("sgdns.json", shipped_config().dump(2));
+  std::string token = dir.write("open-token", "check-test-token-0123456789\n");
+  REQUIRE(::chmod(token.c_str(), 0644) == 0);
+  Checked c = check(dir, "--config " + config + " --admin-token-file " + token);
+  INFO("stderr:\n" << c.err);
+  CHECK(c.result.exit_code == 0);
+  CHECK(c.err.find("sgdns check: warning: admin.token_file " + token + ": readable by group or others") !=
+        std::string::npos);
 }
