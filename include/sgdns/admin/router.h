@@ -13,9 +13,9 @@
 //   DELETE /v1/overrides/{pool}/{member}
 //   POST   /v1/reload[?dry_run=1]            a dry run says what would change and installs nothing
 //
-// Order of checks: unknown route 404, wrong method 405 (with Allow), then the token (writes need the write token: none
-// configured 403, missing or wrong 401; reads need the read or the write token when a read token is
-// configured), then the request's fields (400 with the field named, 413 for a body over kMaxBody).
+// Order of checks: unknown route 404, wrong method 405 (with Allow), then the token (writes need the write
+// token: none configured 403, missing or wrong 401; reads need the read or the write token when a read token
+// is configured), then the request's fields (400 with the field named, 413 for a body over kMaxBody).
 // Anything the backend throws becomes a logged 500: no request can end the process.
 #pragma once
 #include <map>
