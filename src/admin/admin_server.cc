@@ -11,9 +11,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "quick_stop.h"
 #include "sgdns/util/log.h"
 #include "sgdns/util/text.h"
-#include "quick_stop.h"
 #include "tls_front.h"
 
 namespace sgdns::admin {
@@ -90,8 +90,12 @@ struct AdminServer::Impl {
   Impl(Tokens tokens, Backend& backend) : router(backend, std::move(tokens)) {}
 
   ~Impl() {
-    tls.reset();  // no new relayed connections first
+    // civetweb first: once mg_stop has joined its workers, none of them is in peer(), which reads `tls`
+    // and calls into the TLS front. The other order let a worker still serving a request read `tls` (or
+    // use the front) while it was destroyed; ThreadSanitizer reported it. Connections the front relays
+    // meanwhile find civetweb gone and are closed.
     if (ctx) stop_quickly(ctx, civetweb_address);
+    tls.reset();
   }
 
   /// The client's address; behind the TLS front, the address the front accepted.
