@@ -44,7 +44,7 @@ class Control final : public admin::Backend {
     bool ok;
     std::string message;
     nlohmann::json changes;
-    std::uint64_t generation;  // the generation serving afterwards (read under reload_mu_)
+    std::uint64_t generation;           // the generation serving afterwards (read under reload_mu_)
     std::vector<std::string> warnings;  // restart-only settings changed, zone content under an old serial
   };
   /// Loads the configuration and zones again; `trigger` says who asked (logged). A dry run builds and
