@@ -161,6 +161,20 @@ void Control::update_world_metrics(const engine::World& world) {
     for (const auto& p : world.policy->pools) pools.push_back(p.name);
   }
   metrics_.set_names(std::move(records), std::move(regions), std::move(pools));
+  // What the alert rules compare live figures with (monitoring/prometheus/sgdns.rules.yml).
+  metrics::Metrics::Figures worst_case, timeouts;
+  double budget = 0;
+  if (world.policy) {
+    budget = static_cast<double>(world.policy->failover_budget_ms) / 1000;
+    for (const auto& r : world.policy->records)
+      if (r.worst_failover_ms > 0)
+        worst_case.emplace_back(r.name, static_cast<double>(r.worst_failover_ms) / 1000);
+    for (const policy::ProbeTarget& t : world.policy->targets)
+      timeouts.emplace_back(
+          t.name,
+          static_cast<double>(world.policy->checks[static_cast<std::size_t>(t.check)].timeout_ms) / 1000);
+  }
+  metrics_.set_config_figures(world.config_sha256, budget, worst_case, timeouts);
 }
 
 void Control::on_probe(const health::Endpoint& endpoint, bool up, bool change,
@@ -381,6 +395,7 @@ Control::ReloadOutcome Control::do_reload(const std::string& trigger, bool dry_r
     ++generation_;
     install(world);
     metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
+    metrics_.config_last_reload_successful.Set(1);
     log::info("reload: done, generation " + std::to_string(generation_) + ": " + describe(*world));
     log_geoip(*world);
     return {true, "reloaded", changes, generation_, warnings};
@@ -392,6 +407,7 @@ Control::ReloadOutcome Control::do_reload(const std::string& trigger, bool dry_r
       log::warn(message);
     } else {
       metrics_.reloads.Add({{"outcome", "refused"}}).Increment();
+      metrics_.config_last_reload_successful.Set(0);
       log::error(message);
     }
     return {false, message, json::array(), generation_, {}};

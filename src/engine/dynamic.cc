@@ -206,9 +206,11 @@ DynamicChoice choose(const World& world, HealthReader& health, const Record& rec
   if (!rec.fail_open) return {};
   if (rec.kind == Kind::Multivalue) {
     gather(health, rec, rdlen, true, out);
-    return {DynamicChoice::Kind::Addresses, first};
+    return {DynamicChoice::Kind::Addresses, first, true};
   }
-  return answer_from(health, *first, rdlen, rec.max_answers, true, s.rng, out);
+  DynamicChoice open = answer_from(health, *first, rdlen, rec.max_answers, true, s.rng, out);
+  open.failed_open = true;
+  return open;
 }
 
 }  // namespace

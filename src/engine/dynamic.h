@@ -9,6 +9,7 @@ namespace sgdns::engine {
 struct DynamicChoice {
   enum class Kind : std::uint8_t { None, Addresses, Cname } kind = Kind::None;
   const policy::Pool* pool = nullptr;  // the pool answered from
+  bool failed_open = false;            // every pool it could use was down: answered as if all were up
 };
 
 /// Chooses the answer of `record` for `qtype` (A or AAAA) and fills `out` with member addresses or, for

@@ -164,6 +164,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   if (q.has_question) (void)w.put_question(q.qname, q.qtype, q.qclass);
 
   s.plan.record = s.plan.region = s.plan.pool = -1;  // only resolve() sets them
+  s.plan.failed_open = false;
   s.plan.limit_name = nullptr;
   Decision d{outcome_for(status), rcode_for(status), false, false};
   if (status == dns::ParseStatus::Ok) d = decide(world, client, s, w);
@@ -178,6 +179,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   if (q.edns.present) put_opt(world, q, d.rcode, d.ecs_scope, server_cookie, w);
   Reply reply{w.finish(), d.outcome, d.rcode, s.plan.record, s.plan.region, s.plan.pool};
   reply.cookie = cookie;
+  reply.failed_open = s.plan.failed_open;
   reply.limit_name = s.plan.limit_name;
   return reply;
 }

@@ -97,6 +97,7 @@ DynamicStep answer_dynamic(const World& world, const Zone& zone, const Node& nod
   if (plan.record < 0) {
     plan.record = node.dynamic;
     plan.pool = static_cast<std::int32_t>(choice.pool - world.policy->pools.data());
+    plan.failed_open = choice.failed_open;
   }
   if (choice.kind == DynamicChoice::Kind::Cname) {
     set.type = rrtype::kCNAME;
@@ -125,6 +126,7 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
   plan.dynamic_count = 0;
   plan.ecs_scope = 0;
   plan.record = plan.region = plan.pool = -1;
+  plan.failed_open = false;
   const std::uint16_t qtype = s.query.qtype;
   const std::uint8_t* lname = s.query.lqname;
   const std::uint8_t* owner = s.query.qname;

@@ -94,7 +94,7 @@ std::uint64_t CounterSet::tcp_accepted() const {
 CounterSet::Drained CounterSet::drain_answers() {
   std::lock_guard lock(mu_);
   Drained d{std::vector<std::uint64_t>(kMaxIndexed + 1), std::vector<std::uint64_t>(kMaxIndexed + 1),
-            std::vector<std::uint64_t>(kMaxIndexed + 1)};
+            std::vector<std::uint64_t>(kMaxIndexed + 1), std::vector<std::uint64_t>(kMaxIndexed + 1)};
   for (const auto& w : workers_) {
     for (std::size_t i = 0; i <= kMaxIndexed; ++i) {
       auto take = [](const std::atomic<std::uint64_t>& cell, std::uint64_t& drained) {
@@ -106,6 +106,7 @@ CounterSet::Drained CounterSet::drain_answers() {
       d.records[i] += take(w->by_record[i], w->drained_record[i]);
       d.regions[i] += take(w->by_region[i], w->drained_region[i]);
       d.pools[i] += take(w->by_pool[i], w->drained_pool[i]);
+      d.failed_open[i] += take(w->failed_open[i], w->drained_failed_open[i]);
     }
   }
   return d;

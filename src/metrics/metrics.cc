@@ -21,6 +21,8 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
     names_[0] = std::move(records);
     names_[1] = std::move(regions);
     names_[2] = std::move(pools);
+    // A record that has never failed open is listed at 0, so increase() sees its first fail-open answer.
+    for (const std::string& record : names_[0]) totals_[kFailedOpen].try_emplace(record, 0);
   }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
@@ -38,12 +40,15 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
     std::lock_guard lock(mu_);
     auto live = const_cast<CounterSet&>(counters_).drain_answers();
     const_cast<QueryCollectable*>(this)->fold(live);
-    static constexpr const char* kNames[3] = {"sgdns_answers_by_record_total",
-                                              "sgdns_answers_by_region_total", "sgdns_answers_by_pool_total"};
-    static constexpr const char* kLabels[3] = {"record", "region", "pool"};
-    for (int k = 0; k < 3; ++k) {
-      prometheus::MetricFamily f{
-          kNames[k], std::string("Dynamic answers by ") + kLabels[k], prometheus::MetricType::Counter, {}};
+    static constexpr const char* kNames[kKinds] = {
+        "sgdns_answers_by_record_total", "sgdns_answers_by_region_total", "sgdns_answers_by_pool_total",
+        "sgdns_answers_failed_open_total"};
+    static constexpr const char* kHelp[kKinds] = {
+        "Dynamic answers by record", "Dynamic answers by region", "Dynamic answers by pool",
+        "Dynamic answers that failed open (every pool the record could use was down), by record"};
+    static constexpr const char* kLabels[kKinds] = {"record", "region", "pool", "record"};
+    for (int k = 0; k < kKinds; ++k) {
+      prometheus::MetricFamily f{kNames[k], kHelp[k], prometheus::MetricType::Counter, {}};
       for (const auto& [name, value] : totals_[k]) {
         prometheus::ClientMetric c;
         c.label.push_back({kLabels[k], name});
@@ -137,22 +142,26 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
 
   /// Adds drained per-index counts to the per-name totals (index kMaxIndexed is "other").
   void fold(const CounterSet::Drained& d) {
-    const std::vector<std::uint64_t>* parts[3] = {&d.records, &d.regions, &d.pools};
-    for (int k = 0; k < 3; ++k) {
+    const std::vector<std::uint64_t>* parts[kKinds] = {&d.records, &d.regions, &d.pools, &d.failed_open};
+    for (int k = 0; k < kKinds; ++k) {
+      const std::vector<std::string>& names = names_[k == kFailedOpen ? 0 : k];  // failed open: by record
       for (std::size_t i = 0; i < parts[k]->size(); ++i) {
         std::uint64_t v = (*parts[k])[i];
         if (v == 0) continue;
-        const std::string& name = i < names_[k].size() ? names_[k][i] : kOther;
+        const std::string& name = i < names.size() ? names[i] : kOther;
         totals_[k][name] += v;
       }
     }
   }
 
   inline static const std::string kOther = "other";
+  /// Per-index families: answers by record, region and pool, and fail-open answers by record.
+  static constexpr int kKinds = 4;
+  static constexpr int kFailedOpen = 3;
   CounterSet& counters_;
   mutable std::mutex mu_;
   std::vector<std::string> names_[3];
-  std::map<std::string, std::uint64_t> totals_[3];
+  std::map<std::string, std::uint64_t> totals_[kKinds];
 };
 
 Metrics::Metrics()
@@ -186,6 +195,12 @@ Metrics::Metrics()
                             .Help("Generation of the served configuration and zones")
                             .Register(*registry_)
                             .Add({})),
+      config_last_reload_successful(
+          prometheus::BuildGauge()
+              .Name("sgdns_config_last_reload_successful")
+              .Help("1 when the last reload was installed (or none was tried), 0 after a refused one")
+              .Register(*registry_)
+              .Add({})),
       override_changes(prometheus::BuildCounter()
                            .Name("sgdns_override_changes_total")
                            .Help("Operator overrides set or cleared")
@@ -200,9 +215,55 @@ Metrics::Metrics()
                      .Name("sgdns_build_info")
                      .Help("Always 1: the running binary's version, commit and build type as labels")
                      .Register(*registry_)),
-      queries_(std::make_shared<QueryCollectable>(counters_)) {}
+      queries_(std::make_shared<QueryCollectable>(counters_)),
+      config_info_(prometheus::BuildGauge()
+                       .Name("sgdns_config_info")
+                       .Help("Always 1: the SHA-256 of the configuration file served, as a label")
+                       .Register(*registry_),
+                   "sha256"),
+      failover_worst_case_(
+          prometheus::BuildGauge()
+              .Name("sgdns_failover_worst_case_seconds")
+              .Help("Worst case from a member dying to the last cache dropping it, by record")
+              .Register(*registry_),
+          "record"),
+      probe_timeout_(prometheus::BuildGauge()
+                         .Name("sgdns_probe_timeout_seconds")
+                         .Help("The timeout of each probed endpoint's check")
+                         .Register(*registry_),
+                     "endpoint"),
+      failover_budget_(prometheus::BuildGauge()
+                           .Name("sgdns_failover_budget_seconds")
+                           .Help("The configured failover_budget every record's worst case must fit")
+                           .Register(*registry_)
+                           .Add({})) {
+  config_last_reload_successful.Set(1);
+}
 
 Metrics::~Metrics() = default;
+
+void Metrics::GaugeSet::replace(const Figures& figures) {
+  std::map<std::string, prometheus::Gauge*> next;
+  for (const auto& [name, value] : figures) {
+    auto it = gauges_.find(name);
+    prometheus::Gauge* g = it != gauges_.end() ? it->second : &family_.Add({{label_, name}});
+    g->Set(value);
+    next[name] = g;
+  }
+  for (const auto& [name, gauge] : gauges_) {
+    if (!next.count(name)) family_.Remove(gauge);
+  }
+  gauges_ = std::move(next);
+}
+
+void Metrics::set_config_figures(const std::string& sha256, double budget_seconds,
+                                 const Figures& record_worst_case, const Figures& endpoint_timeouts) {
+  std::lock_guard lock(figures_mu_);
+  config_info_.replace(sha256.empty() ? Figures{} : Figures{{sha256, 1}});
+  failover_budget_.Set(budget_seconds);
+  failover_worst_case_.replace(record_worst_case);
+  probe_timeout_.replace(endpoint_timeouts);
+}
 
 void Metrics::set_names(std::vector<std::string> records, std::vector<std::string> regions,
                         std::vector<std::string> pools) {

@@ -48,7 +48,7 @@ struct alignas(64) WorkerCounters {
   void count(std::size_t transport, const Query& query, const Reply& reply, bool dropped) noexcept {
     count_query(transport, query.qtype, reply.rcode, dropped);
     if (query.edns.has_ecs) bump(ecs);
-    if (reply.record >= 0) count_answer(reply.record, reply.region, reply.pool);
+    if (reply.record >= 0) count_answer(reply.record, reply.region, reply.pool, reply.failed_open);
     if (const auto c = static_cast<std::size_t>(reply.cookie); c != 0) bump(cookies[c]);
   }
 
@@ -56,6 +56,8 @@ struct alignas(64) WorkerCounters {
   std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_record{};
   std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_region{};
   std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> by_pool{};
+  /// Answers by record that failed open: every pool the record could use was down.
+  std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> failed_open{};
   std::atomic<std::uint64_t> ecs{0};
   std::array<std::atomic<std::uint64_t>, kCookieChecks> cookies{};
   /// UDP responses over the rate, by kind: sent truncated (or BADCOOKIE), or not sent.
@@ -65,7 +67,8 @@ struct alignas(64) WorkerCounters {
   std::array<std::atomic<std::uint64_t>, kTcpCloseCauses> tcp_closed{};
 
   /// Scrape side only (under CounterSet's lock): the per-index counts already drained.
-  std::array<std::uint64_t, kMaxIndexed + 1> drained_record{}, drained_region{}, drained_pool{};
+  std::array<std::uint64_t, kMaxIndexed + 1> drained_record{}, drained_region{}, drained_pool{},
+      drained_failed_open{};
 
   void count_query(std::size_t transport, std::uint16_t qtype, std::uint16_t rcode, bool dropped) noexcept {
     bump(queries[(transport * kQtypes + qtype_bucket(qtype)) * kRcodes + rcode_bucket(rcode, dropped)]);
@@ -74,13 +77,15 @@ struct alignas(64) WorkerCounters {
   static void bump(std::atomic<std::uint64_t>& c) noexcept {
     c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
-  void count_answer(std::int32_t record, std::int32_t region, std::int32_t pool) noexcept {
+  void count_answer(std::int32_t record, std::int32_t region, std::int32_t pool,
+                    bool opened = false) noexcept {
     auto slot = [](std::int32_t i) {
       return i < 0 ? kMaxIndexed : std::min<std::size_t>(static_cast<std::size_t>(i), kMaxIndexed);
     };
     if (record >= 0) bump(by_record[slot(record)]);
     if (region >= 0) bump(by_region[slot(region)]);
     if (pool >= 0) bump(by_pool[slot(pool)]);
+    if (opened && record >= 0) bump(failed_open[slot(record)]);
   }
 };
 
@@ -108,7 +113,7 @@ class CounterSet {
   /// counts since the last drain. The workers' cells are only read (they have a single writer); what was
   /// taken is remembered per cell, so nothing is lost or counted twice.
   struct Drained {
-    std::vector<std::uint64_t> records, regions, pools;
+    std::vector<std::uint64_t> records, regions, pools, failed_open;  // failed_open: by record
   };
   Drained drain_answers();
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sgdns/metrics/counters.h"
@@ -38,6 +39,15 @@ class Metrics {
   /// Prometheus text exposition of everything.
   [[nodiscard]] std::string scrape();
 
+  /// One figure per name (a record, an endpoint), for alert rules to compare live metrics with.
+  using Figures = std::vector<std::pair<std::string, double>>;
+  /// What the configuration now being served promises, set at every load: its SHA-256
+  /// (sgdns_config_info{sha256}, comparable across instances, unlike the per-process generation), the
+  /// failover budget, each record's worst-case failover and each probed endpoint's timeout. Series of
+  /// names the new configuration no longer has are removed.
+  void set_config_figures(const std::string& sha256, double budget_seconds, const Figures& record_worst_case,
+                          const Figures& endpoint_timeouts);
+
   prometheus::Family<prometheus::Gauge>& endpoint_up;
   prometheus::Family<prometheus::Counter>& health_flips;
   prometheus::Family<prometheus::Counter>& probe_failures;
@@ -45,6 +55,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& reloads;
   prometheus::Family<prometheus::Gauge>& zone_serial;
   prometheus::Gauge& config_generation;
+  /// 1 when the last reload was installed (or none was tried yet), 0 after a refused one.
+  prometheus::Gauge& config_last_reload_successful;
   prometheus::Family<prometheus::Counter>& override_changes;
   /// A corrupt or unreadable admin.state_file moved aside at start (the server started without it).
   prometheus::Counter& state_file_quarantined;
@@ -53,8 +65,23 @@ class Metrics {
 
  private:
   class QueryCollectable;
+  /// A gauge family whose label values are replaced as a whole (names a reload removed disappear).
+  class GaugeSet {
+   public:
+    GaugeSet(prometheus::Family<prometheus::Gauge>& family, std::string label)
+        : family_(family), label_(std::move(label)) {}
+    void replace(const Figures& figures);
+
+   private:
+    prometheus::Family<prometheus::Gauge>& family_;
+    std::string label_;
+    std::map<std::string, prometheus::Gauge*> gauges_;
+  };
   CounterSet counters_;
   std::shared_ptr<QueryCollectable> queries_;
+  std::mutex figures_mu_;  // loads and reloads may run on different threads
+  GaugeSet config_info_, failover_worst_case_, probe_timeout_;
+  prometheus::Gauge& failover_budget_;
 };
 
 }  // namespace sgdns::metrics

@@ -190,6 +190,48 @@ TEST_CASE("failover, multivalue and geo skip members marked down, and fail open 
         std::map<std::string, int>{{"198.51.100.1", 1}, {"198.51.100.2", 1}});
 }
 
+TEST_CASE("a reply says when its dynamic answer failed open (sgdns_answers_failed_open_total)",
+          "[policy][health][metrics]") {
+  auto w = policy_world(
+      R"({"fo.example.test.": {"types": ["A"], "policy": "failover", "pools": ["us", "eu"]},
+      "mv.example.test.": {"types": ["A"], "policy": "multivalue", "pools": ["us"], "max_answers": 4},
+      "wt.example.test.": {"types": ["A"], "policy": "weighted", "pools": [{"pool": "us", "weight": 1}]},
+      "geo.example.test.": {"types": ["A"], "policy": "geo", "pools": ["us", "cdn"]},
+      "shut.example.test.": {"types": ["A"], "policy": "failover", "pools": ["us"], "fail_open": false}})");
+  auto reply = [&](const char* name) {
+    static engine::Scratch scratch;
+    std::vector<std::uint8_t> out(4096);
+    sockaddr_in peer{};
+    peer.sin_family = AF_INET;
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto q = test::make_query(name, dns::rrtype::kA);
+    return engine::answer(*w, q, {reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Udp}, scratch,
+                          out);
+  };
+  for (const char* name : {"fo.example.test.", "mv.example.test.", "wt.example.test.", "geo.example.test."}) {
+    INFO(name);
+    engine::Reply r = reply(name);
+    CHECK(r.record >= 0);
+    CHECK_FALSE(r.failed_open);
+  }
+  set_down(*w, "us", "198.51.100.1");
+  set_down(*w, "us", "198.51.100.2");
+  CHECK_FALSE(reply("fo.example.test.").failed_open);   // eu is live: a failover, not a fail-open
+  CHECK_FALSE(reply("geo.example.test.").failed_open);  // the CDN is live
+  for (const char* name : {"mv.example.test.", "wt.example.test."}) {
+    INFO(name);
+    engine::Reply r = reply(name);
+    CHECK(r.record >= 0);
+    CHECK(r.failed_open);
+  }
+  CHECK_FALSE(reply("shut.example.test.").failed_open);  // fail_open false: no dynamic answer at all
+  CHECK(reply("shut.example.test.").record == -1);
+  for (const char* a : {"192.0.2.1", "192.0.2.2", "192.0.2.3"}) set_down(*w, "eu", a);
+  set_down(*w, "cdn", "cname");
+  CHECK(reply("fo.example.test.").failed_open);
+  CHECK(reply("geo.example.test.").failed_open);
+}
+
 TEST_CASE("configuration mistakes name their JSON path", "[policy][config]") {
   const std::string regions = R"("regions": {"eu": {"location": [50, 8]}}, )";
   CHECK(compile_error(regions + R"("pools": {"edge-eu": {"members": ["192.0.2.1"]}},
