@@ -162,19 +162,20 @@ void Control::update_world_metrics(const engine::World& world) {
   }
   metrics_.set_names(std::move(records), std::move(regions), std::move(pools));
   // What the alert rules compare live figures with (monitoring/prometheus/sgdns.rules.yml).
-  metrics::Metrics::Figures worst_case, timeouts;
+  metrics::Metrics::Figures worst_case, intervals, timeouts;
   double budget = 0;
   if (world.policy) {
     budget = static_cast<double>(world.policy->failover_budget_ms) / 1000;
     for (const auto& r : world.policy->records)
       if (r.worst_failover_ms > 0)
         worst_case.emplace_back(r.name, static_cast<double>(r.worst_failover_ms) / 1000);
-    for (const policy::ProbeTarget& t : world.policy->targets)
-      timeouts.emplace_back(
-          t.name,
-          static_cast<double>(world.policy->checks[static_cast<std::size_t>(t.check)].timeout_ms) / 1000);
+    for (const policy::ProbeTarget& t : world.policy->targets) {
+      const health::CheckSpec& check = world.policy->checks[static_cast<std::size_t>(t.check)];
+      intervals.emplace_back(t.name, static_cast<double>(check.interval_ms) / 1000);
+      timeouts.emplace_back(t.name, static_cast<double>(check.timeout_ms) / 1000);
+    }
   }
-  metrics_.set_config_figures(world.config_sha256, budget, worst_case, timeouts);
+  metrics_.set_config_figures(world.config_sha256, budget, worst_case, intervals, timeouts);
 }
 
 void Control::on_probe(const health::Endpoint& endpoint, bool up, bool change,

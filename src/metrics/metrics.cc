@@ -227,6 +227,11 @@ Metrics::Metrics()
               .Help("Worst case from a member dying to the last cache dropping it, by record")
               .Register(*registry_),
           "record"),
+      probe_interval_(prometheus::BuildGauge()
+                          .Name("sgdns_probe_interval_seconds")
+                          .Help("The interval of each probed endpoint's check (jitter not included)")
+                          .Register(*registry_),
+                      "endpoint"),
       probe_timeout_(prometheus::BuildGauge()
                          .Name("sgdns_probe_timeout_seconds")
                          .Help("The timeout of each probed endpoint's check")
@@ -257,11 +262,13 @@ void Metrics::GaugeSet::replace(const Figures& figures) {
 }
 
 void Metrics::set_config_figures(const std::string& sha256, double budget_seconds,
-                                 const Figures& record_worst_case, const Figures& endpoint_timeouts) {
+                                 const Figures& record_worst_case, const Figures& endpoint_intervals,
+                                 const Figures& endpoint_timeouts) {
   std::lock_guard lock(figures_mu_);
   config_info_.replace(sha256.empty() ? Figures{} : Figures{{sha256, 1}});
   failover_budget_.Set(budget_seconds);
   failover_worst_case_.replace(record_worst_case);
+  probe_interval_.replace(endpoint_intervals);
   probe_timeout_.replace(endpoint_timeouts);
 }
 

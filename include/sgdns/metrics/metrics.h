@@ -43,10 +43,10 @@ class Metrics {
   using Figures = std::vector<std::pair<std::string, double>>;
   /// What the configuration now being served promises, set at every load: its SHA-256
   /// (sgdns_config_info{sha256}, comparable across instances, unlike the per-process generation), the
-  /// failover budget, each record's worst-case failover and each probed endpoint's timeout. Series of
-  /// names the new configuration no longer has are removed.
+  /// failover budget, each record's worst-case failover, each probed endpoint's interval and timeout.
+  /// Series of names the new configuration no longer has are removed.
   void set_config_figures(const std::string& sha256, double budget_seconds, const Figures& record_worst_case,
-                          const Figures& endpoint_timeouts);
+                          const Figures& endpoint_intervals, const Figures& endpoint_timeouts);
 
   prometheus::Family<prometheus::Gauge>& endpoint_up;
   prometheus::Family<prometheus::Counter>& health_flips;
@@ -80,7 +80,7 @@ class Metrics {
   CounterSet counters_;
   std::shared_ptr<QueryCollectable> queries_;
   std::mutex figures_mu_;  // loads and reloads may run on different threads
-  GaugeSet config_info_, failover_worst_case_, probe_timeout_;
+  GaugeSet config_info_, failover_worst_case_, probe_interval_, probe_timeout_;
   prometheus::Gauge& failover_budget_;
 };
 

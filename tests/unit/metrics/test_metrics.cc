@@ -43,14 +43,15 @@ TEST_CASE("the configuration's figures replace the previous ones as a whole", "[
   metrics::Metrics m;
   CHECK(has_line(m.scrape(), "sgdns_config_last_reload_successful 1"));
   m.set_config_figures("ab12", 30, {{"www.example.", 7.65}, {"origin.example.", 2.65}},
-                       {{"edge/192.0.2.1", 0.7}});
+                       {{"edge/192.0.2.1", 1}}, {{"edge/192.0.2.1", 0.7}});
   std::string first = m.scrape();
   CHECK(has_line(first, R"(sgdns_config_info{sha256="ab12"} 1)"));
   CHECK(has_line(first, "sgdns_failover_budget_seconds 30"));
   CHECK(has_line(first, R"(sgdns_failover_worst_case_seconds{record="www.example."} 7.65)"));
   CHECK(has_line(first, R"(sgdns_probe_timeout_seconds{endpoint="edge/192.0.2.1"} 0.7)"));
+  CHECK(has_line(first, R"(sgdns_probe_interval_seconds{endpoint="edge/192.0.2.1"} 1)"));
 
-  m.set_config_figures("cd34", 20, {{"www.example.", 9}}, {});
+  m.set_config_figures("cd34", 20, {{"www.example.", 9}}, {}, {});
   std::string second = m.scrape();
   CHECK(has_line(second, R"(sgdns_config_info{sha256="cd34"} 1)"));
   CHECK(second.find(R"(sha256="ab12")") == std::string::npos);
