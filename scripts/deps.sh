@@ -31,15 +31,16 @@ SGDNS_BUILD_DEPS=(
 # kzonecheck (knot-dnssecutils on Debian 12) for the zone lint, openssl to make
 # the admin TLS test certificates, curl as an independent HTTP client,
 # systemd for `systemd-analyze verify/security` of the shipped unit, jq for the
-# configuration check's variant and man-db + groff-base to render the manual
-# pages.
+# configuration check's variant, man-db + groff-base to render the manual
+# pages, prometheus for promtool (the alert rules' checks and unit tests) and
+# python3-yaml for the monitoring cross-check (tests/monitoring).
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
   clang libclang-rt-14-dev clang-format
   mmdb-bin libmaxmind-db-writer-perl
   knot-dnssecutils prometheus openssl curl systemd
-  jq man-db groff-base
+  jq man-db groff-base python3-yaml
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's

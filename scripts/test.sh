@@ -10,6 +10,8 @@
 #   config-check  sgdns check on the shipped sgdns.json, and on it with a default health check on the
 #                 edge pools (the failover budget must hold with the defaults)
 #   man           the manual pages render without warnings (man -l)
+#   monitoring    promtool check rules and promtool test rules on monitoring/prometheus/, the Grafana
+#                 dashboard parses (the metric cross-check against a live sgdns is in ctest: integration)
 #   build-asan    build-asan/  Debug + ASan/UBSan
 #   ctest-asan    labels unit and golden
 #   build-tsan    build-tsan/  clang + ThreadSanitizer (RelWithDebInfo): the unit tests and sgdns
@@ -214,6 +216,13 @@ man_check() { # each page renders, and man reports no problem in it
   return "$rc"
 }
 
+monitoring_check() { # the alert rules lint and pass their unit tests; the dashboard is JSON
+  promtool check rules monitoring/prometheus/sgdns.rules.yml
+  (cd monitoring/prometheus && promtool test rules sgdns.rules.test.yml)
+  python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print("dashboard:", d["title"], len(d["panels"]), "panels")' \
+    monitoring/grafana/sgdns.json
+}
+
 # --- run --------------------------------------------------------------------
 
 run_step format format_check
@@ -232,6 +241,7 @@ else
   skip_step config-check "build failed"
 fi
 run_step man man_check
+run_step monitoring monitoring_check
 
 run_step build-asan configure_and_build build-asan all -DCMAKE_BUILD_TYPE=Debug -DSGDNS_TESTS=ON \
   -DSGDNS_SANITIZE=ON -DSGDNS_FUZZ=OFF
