@@ -33,7 +33,10 @@ SGDNS_BUILD_DEPS=(
 # systemd for `systemd-analyze verify/security` of the shipped unit, jq for the
 # configuration check's variant, man-db + groff-base to render the manual
 # pages, prometheus for promtool (the alert rules' checks and unit tests) and
-# python3-yaml for the monitoring cross-check (tests/monitoring).
+# python3-yaml for the monitoring cross-check (tests/monitoring) and the
+# Kubernetes manifests' check (tests/deploy), dpkg-dev + debhelper to build
+# the Debian package (scripts/package.sh; its Build-Depends are all listed
+# here) and lintian to check it.
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
@@ -41,6 +44,7 @@ SGDNS_TEST_DEPS=(
   mmdb-bin libmaxmind-db-writer-perl
   knot-dnssecutils prometheus openssl curl systemd
   jq man-db groff-base python3-yaml
+  dpkg-dev debhelper lintian
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's

@@ -12,6 +12,9 @@
 #   man           the manual pages render without warnings (man -l)
 #   monitoring    promtool check rules and promtool test rules on monitoring/prometheus/, the Grafana
 #                 dashboard parses (the metric cross-check against a live sgdns is in ctest: integration)
+#   package       build-deb/   the Debian package (scripts/package.sh: debhelper, Release), lintian: no error
+#   package-install  install it on this machine, check what it installed, run the installed binary on the
+#                 installed configuration, purge it (tests/deploy/check_debian_package.sh; needs root)
 #   build-asan    build-asan/  Debug + ASan/UBSan
 #   ctest-asan    labels unit and golden
 #   build-tsan    build-tsan/  clang + ThreadSanitizer (RelWithDebInfo): the unit tests and sgdns
@@ -242,6 +245,12 @@ else
 fi
 run_step man man_check
 run_step monitoring monitoring_check
+run_step package bash scripts/package.sh
+if [[ ${status[package]} == pass ]]; then
+  run_step package-install bash tests/deploy/check_debian_package.sh "$(ls build-deb/sgdns_*.deb | grep -v dbgsym)"
+else
+  skip_step package-install "the package did not build"
+fi
 
 run_step build-asan configure_and_build build-asan all -DCMAKE_BUILD_TYPE=Debug -DSGDNS_TESTS=ON \
   -DSGDNS_SANITIZE=ON -DSGDNS_FUZZ=OFF
