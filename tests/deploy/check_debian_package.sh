@@ -26,12 +26,15 @@ if [[ $(dpkg-query -W -f='${Status}' sgdns 2>/dev/null || true) == *" installed"
   exit 1
 fi
 
+# apt-get rather than dpkg: it waits for the dpkg lock (another engineer's install may hold it), and
+# its dependencies are the runtime libraries the build dependencies already installed.
+apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300)
 policy=/usr/sbin/policy-rc.d
 backup=""
 server_pid=""
 cleanup() {
   [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  dpkg --purge sgdns >/dev/null 2>&1 || true
+  "${apt[@]}" purge sgdns >/dev/null 2>&1 || true
   if [[ -n $backup ]]; then mv -f "$backup" "$policy"; else rm -f "$policy"; fi
 }
 if [[ -e $policy ]]; then
@@ -42,8 +45,8 @@ trap cleanup EXIT
 printf '#!/bin/sh\n# sgdns check_debian_package.sh: start no service while installing\nexit 101\n' >"$policy"
 chmod 755 "$policy"
 
-echo "package-install: dpkg -i $deb"
-dpkg -i "$deb"
+echo "package-install: apt-get install $deb"
+"${apt[@]}" install "$deb"
 version=$(dpkg-deb -f "$deb" Version)
 
 # What it installed, where.
@@ -128,8 +131,8 @@ cat /tmp/sgdns-package-$$.log
 check "the installed server logged no warning or error" bash -c "! grep -E '^[^ ]+ (warn|error) ' /tmp/sgdns-package-$$.log"
 rm -f /tmp/sgdns-package-$$.log
 
-echo "package-install: dpkg --purge sgdns"
-dpkg --purge sgdns
+echo "package-install: apt-get purge sgdns"
+"${apt[@]}" purge sgdns
 check "purge removed the binary, /etc/sgdns and /var/lib/sgdns" test ! -e /usr/sbin/sgdns -a ! -e /etc/sgdns -a ! -e /var/lib/sgdns
 check "dpkg no longer knows it" bash -c "! dpkg-query -W -f='\${Status}' sgdns 2>/dev/null | grep -q ' installed'"
 exit "$fail"
