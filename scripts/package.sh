@@ -32,6 +32,11 @@ git ls-files -z --cached --others --exclude-standard |
   tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$src"
 
 commit=$(git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+# debhelper runs the build with HOME set to a scratch folder, which would hide ccache's cache: name it.
+if command -v ccache >/dev/null; then
+  CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir)}
+  export CCACHE_DIR CCACHE_BASEDIR=$PWD/$src CCACHE_NOHASHDIR=1
+fi
 echo "package: building sgdns $version (commit $commit) in $src"
 (
   cd "$src"
