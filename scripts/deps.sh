@@ -36,7 +36,8 @@ SGDNS_BUILD_DEPS=(
 # python3-yaml for the monitoring cross-check (tests/monitoring) and the
 # Kubernetes manifests' check (tests/deploy), dpkg-dev + debhelper to build
 # the Debian package (scripts/package.sh; its Build-Depends are all listed
-# here) and lintian to check it.
+# here) and lintian to check it, chromium to load the status page headless
+# (tests/status: screenshot, an override shown within 2 s).
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
@@ -45,6 +46,7 @@ SGDNS_TEST_DEPS=(
   knot-dnssecutils prometheus openssl curl systemd
   jq man-db groff-base python3-yaml
   dpkg-dev debhelper lintian
+  chromium
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's

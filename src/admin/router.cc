@@ -194,6 +194,11 @@ struct Router::Impl {
       authorize(r, Access::Read);
       return backend.metrics();
     }
+    if (parts.size() == 1 && parts[0] == "status") {
+      only("GET");
+      authorize(r, Access::Read);
+      return backend.status_page();
+    }
     if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "status") {
       only("GET");
       authorize(r, Access::Read);

@@ -195,6 +195,7 @@ void Control::on_probe(const health::Endpoint& endpoint, bool up, bool change,
     metrics_.probe_failures
         .Add({{"endpoint", endpoint.name}, {"reason", health::failure_name(result.failure)}})
         .Increment();
+  if (change) history_.add_flip({now_seconds(), endpoint.name, up});
   if (change)
     metrics_.health_flips.Add({{"endpoint", endpoint.name}, {"to", up ? "up" : "down"}}).Increment();
 }
@@ -309,6 +310,10 @@ void Control::expire_overrides() {
 }
 
 admin::Response Control::status() {
+  return {200, admin::json_text(status_json(), 2) + "\n"};
+}
+
+json Control::status_json() {
   auto world = store_->snapshot();
   json out;
   const BuildInfo& build = build_info();
@@ -354,7 +359,7 @@ admin::Response Control::status() {
   out["records"] = records_json(*world);
   if (world->policy)
     out["failover_budget_seconds"] = static_cast<double>(world->policy->failover_budget_ms) / 1000;
-  return {200, admin::json_text(out, 2) + "\n"};
+  return out;
 }
 
 admin::Response Control::explain(const std::map<std::string, std::string>& params) {
@@ -398,6 +403,7 @@ Control::ReloadOutcome Control::do_reload(const std::string& trigger, bool dry_r
     metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
     metrics_.config_last_reload_successful.Set(1);
     log::info("reload: done, generation " + std::to_string(generation_) + ": " + describe(*world));
+    history_.add_reload({now_seconds(), trigger, true, generation_, "reloaded: " + describe(*world)});
     log_geoip(*world);
     return {true, "reloaded", changes, generation_, warnings};
   } catch (const std::exception& e) {
@@ -410,6 +416,7 @@ Control::ReloadOutcome Control::do_reload(const std::string& trigger, bool dry_r
       metrics_.reloads.Add({{"outcome", "refused"}}).Increment();
       metrics_.config_last_reload_successful.Set(0);
       log::error(message);
+      history_.add_reload({now_seconds(), trigger, false, generation_, message});
     }
     return {false, message, json::array(), generation_, {}};
   }

@@ -17,6 +17,7 @@
 #include "sgdns/health/prober.h"
 #include "sgdns/metrics/metrics.h"
 #include "sgdns/net/world_store.h"
+#include "status_history.h"
 
 namespace sgdns::app {
 
@@ -29,6 +30,7 @@ class Control final : public admin::Backend {
   int run();
 
   admin::Response status() override;
+  admin::Response status_page() override;
   admin::Response set_override(const std::string& pool, const std::string& member,
                                const nlohmann::json& body) override;
   admin::Response clear_override(const std::string& pool, const std::string& member) override;
@@ -49,6 +51,8 @@ class Control final : public admin::Backend {
   };
   /// Loads the configuration and zones again; `trigger` says who asked (logged). A dry run builds and
   /// compares everything but installs nothing.
+  /// GET /v1/status's document; the status page is drawn from it too.
+  nlohmann::json status_json();
   ReloadOutcome do_reload(const std::string& trigger, bool dry_run);
   admin::Response reload_response(const ReloadOutcome& r, bool dry_run);
   /// Logs each GeoIP database a World was compiled from (at start and after each reload).
@@ -82,6 +86,7 @@ class Control final : public admin::Backend {
   std::map<std::string, Override> overrides_;
   OverridesStore overrides_store_;
   double started_ = 0;
+  StatusHistory history_;  // flips and reloads for the status page
 };
 
 }  // namespace sgdns::app

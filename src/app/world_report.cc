@@ -76,6 +76,9 @@ json pools_json(const engine::World& world, const std::map<std::string, json>& o
     for (const policy::Member& m : pool.members) members.push_back(member(m.address, m.address, m.health_id));
     out.push_back(
         {{"name", pool.name},
+         {"region", pool.region < 0
+                        ? json(nullptr)
+                        : json(world.policy->regions[static_cast<std::size_t>(pool.region)].name)},
          {"check", pool.check < 0 ? json(nullptr)
                                   : json(world.policy->check_names[static_cast<std::size_t>(pool.check)])},
          {"members", members}});

@@ -25,6 +25,13 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
     for (const std::string& record : names_[0]) totals_[kFailedOpen].try_emplace(record, 0);
   }
 
+  /// The per-name totals of one kind (0 records, 1 regions, 2 pools), as /metrics would serve them now.
+  std::map<std::string, std::uint64_t> totals(int kind) {
+    std::lock_guard lock(mu_);
+    fold(counters_.drain_answers());
+    return totals_[kind];
+  }
+
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::vector<prometheus::MetricFamily> out;
     out.push_back(query_family());
@@ -275,6 +282,10 @@ void Metrics::set_config_figures(const std::string& sha256, double budget_second
 void Metrics::set_names(std::vector<std::string> records, std::vector<std::string> regions,
                         std::vector<std::string> pools) {
   queries_->set_names(std::move(records), std::move(regions), std::move(pools));
+}
+
+std::map<std::string, std::uint64_t> Metrics::answers_by_region() {
+  return queries_->totals(1);
 }
 
 std::string Metrics::scrape() {

@@ -4,6 +4,7 @@
 // (tests/fuzz/fuzz_admin.cc) all call Router::handle(), so what is tested is what serves.
 //
 //   GET    /metrics                          Prometheus text exposition
+//   GET    /status                           the status page: one self-contained HTML document (read access)
 //   GET    /v1/health                        200 while the process answers (liveness; no token)
 //   GET    /v1/ready                         200 once serving, 503 starting or stopping (readiness; no token)
 //   GET    /v1/status                        version, config, zones, GeoIP, members' states, records
@@ -47,6 +48,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual Response status() = 0;
+  /// The status page (text/html).
+  virtual Response status_page() = 0;
   virtual Response set_override(const std::string& pool, const std::string& member,
                                 const nlohmann::json& body) = 0;
   virtual Response clear_override(const std::string& pool, const std::string& member) = 0;

@@ -36,6 +36,9 @@ class Metrics {
   void set_names(std::vector<std::string> records, std::vector<std::string> regions,
                  std::vector<std::string> pools);
 
+  /// Dynamic answers by region since start (sgdns_answers_by_region_total), for the status page.
+  [[nodiscard]] std::map<std::string, std::uint64_t> answers_by_region();
+
   /// Prometheus text exposition of everything.
   [[nodiscard]] std::string scrape();
 

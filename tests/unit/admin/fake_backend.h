@@ -14,6 +14,10 @@ class FakeBackend : public admin::Backend {
   bool throw_next = false;
 
   admin::Response status() override { return ok("status"); }
+  admin::Response status_page() override {
+    last = "status page";
+    return {200, "<!DOCTYPE html>", "text/html; charset=utf-8"};
+  }
   admin::Response set_override(const std::string& pool, const std::string& member,
                                const nlohmann::json& body) override {
     if (pool != "edge" && pool != "edge/eu") return admin::error(404, "no pool");

@@ -44,6 +44,9 @@ TEST_CASE("admin routes and their error statuses", "[admin]") {
     return router.handle(request(method, path, auth, body, query)).status;
   };
   CHECK(h("GET", "/v1/status") == 200);
+  CHECK(h("GET", "/status") == 200);
+  CHECK(backend.last == "status page");
+  CHECK(h("POST", "/status", kToken) == 405);
   CHECK(h("GET", "/metrics") == 200);
   CHECK(h("GET", "/v1/nothing") == 404);
   CHECK(h("GET", "/") == 404);
@@ -83,7 +86,7 @@ TEST_CASE("without a write token every write is refused", "[admin]") {
 TEST_CASE("a read token closes status, explain and metrics; the write token opens them too", "[admin]") {
   FakeBackend backend;
   admin::Router router(backend, {kToken, kReadToken});
-  for (const char* path : {"/v1/status", "/metrics", "/v1/explain"}) {
+  for (const char* path : {"/v1/status", "/metrics", "/v1/explain", "/status"}) {
     INFO(path);
     auto none = router.handle(request("GET", path, "", "", "name=a.&ecs=b"));
     CHECK(none.status == 401);
