@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "sgdns/app/backup.h"
 #include "sgdns/app/build_info.h"
 #include "sgdns/app/check.h"
 #include "sgdns/app/ctl.h"
@@ -19,6 +20,7 @@ int main_entry(int argc, const char* const* argv) {
     if (argc > 1 && std::string(argv[1]) == "explain") return run_explain(argc - 1, argv + 1);
     if (argc > 1 && std::string(argv[1]) == "ctl") return run_ctl(argc - 1, argv + 1);
     if (argc > 1 && std::string(argv[1]) == "check") return run_check(argc - 1, argv + 1);
+    if (argc > 1 && std::string(argv[1]) == "backup") return run_backup(argc - 1, argv + 1);
     config::CommandLine cl = config::parse_command_line(argc, argv);
     if (cl.action == config::CommandLineAction::Help) {
       std::fputs(config::usage().c_str(), stdout);

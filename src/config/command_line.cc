@@ -63,6 +63,7 @@ std::string usage() {
   return R"(Usage: sgdns [options]
        sgdns --config FILE
        sgdns check [--json] --config FILE [options]
+       sgdns backup --config FILE DIR
        sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]
        sgdns ctl [--config FILE] [--admin ADDR:PORT] [--token-file FILE] COMMAND ...
 

@@ -65,12 +65,12 @@ def shipped_config(repo, folder, dns_port, admin_port):
 class Sgdns:
     """A running sgdns. `config` is written to <folder>/sgdns.json; use as a context manager."""
 
-    def __init__(self, binary, folder, config, token="test-token-0123456789abcdef"):
+    def __init__(self, binary, folder, config, token="test-token-0123456789abcdef", write_token=True):
         self.binary, self.folder, self.config, self.token = binary, folder, config, token
         self.proc = None
         os.makedirs(folder, exist_ok=True)
         token_file = config.get("admin", {}).get("token_file")
-        if token_file:
+        if token_file and write_token:
             fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(token + "\n")
