@@ -5,7 +5,8 @@
 #   format        clang-format --dry-run -Werror over src/ include/ tests/ bench/
 #   zones         kzonecheck over zones/*.zone
 #   build         build/       RelWithDebInfo, tests on
-#   ctest         every label but hostile (unit golden integration differential load deploy)
+#   ctest         every label but hostile (unit golden integration differential load deploy browser
+#                 drills docs: the status page in Chromium, the DR drills, the guides' runnable blocks)
 #   hostile       the hostile-clients suite (tests/hostile), with the figure each scenario prints
 #   config-check  sgdns check on the shipped sgdns.json, and on it with a default health check on the
 #                 edge pools (the failover budget must hold with the defaults)
