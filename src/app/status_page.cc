@@ -284,7 +284,9 @@ std::string render_status_page(const json& model) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>sgdns status</title>\n<noscript><meta http-equiv=\"refresh\" "
+      "<title>sgdns status</title>\n"
+      // An empty inline icon: without it every browser fetches /favicon.ico, an outside request (and a 404).
+      "<link rel=\"icon\" href=\"data:,\">\n<noscript><meta http-equiv=\"refresh\" "
       "content=\"5\"></noscript>\n<style>";
   out += kStyle;
   out += "</style></head>\n<body data-refresh=\"" + std::to_string(refresh) + "\">\n<main id=\"page\">\n";

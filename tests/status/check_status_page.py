@@ -10,6 +10,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -144,8 +145,10 @@ def main():
             check(problems, server.request("POST", "/v1/reload")[0] == 200, "POST /v1/reload failed")
             status, html = server.request("GET", "/status", token=False)
             check(problems, status == 200, f"GET /status without a token (no read token set): {status}")
-            for needle in ("src=", "href=", "url(", "@import", "http://", "https://"):
+            for needle in ("src=", "url(", "@import", "http://", "https://"):
                 check(problems, needle not in html, f"the page refers to something outside itself: {needle!r}")
+            hrefs = re.findall(r'href="([^"]*)"', html)
+            check(problems, hrefs == ["data:,"], f"links other than the inline icon: {hrefs}")
             # The probe results first (the refused member goes down after fall=2 failures).
             wait_for("the probes to settle", lambda: '"state": "down"' in server.request("GET", "/v1/status")[1], 20)
             browser = Browser(profile)
