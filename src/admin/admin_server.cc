@@ -85,7 +85,7 @@ struct AdminServer::Impl {
   Router router;
   std::unique_ptr<TlsFront> tls;  // with TLS: the public port; civetweb then listens on loopback only
   mg_context* ctx = nullptr;
-  config::SocketAddress civetweb_address{};  // where civetweb listens, for stop_quickly()
+  dns::SocketAddress civetweb_address{};  // where civetweb listens, for stop_quickly()
 
   Impl(Tokens tokens, Backend& backend) : router(backend, std::move(tokens)) {}
 
@@ -216,7 +216,7 @@ AdminServer::AdminServer(const ListenOptions& listen, Tokens tokens, Backend& ba
     mg_server_port ports[1]{};
     if (mg_get_server_ports(impl_->ctx, 1, ports) != 1)
       throw std::runtime_error("admin " + listen.address.text + ": no loopback port behind TLS");
-    impl_->civetweb_address = config::parse_socket_address("127.0.0.1:" + std::to_string(ports[0].port));
+    impl_->civetweb_address = dns::parse_socket_address("127.0.0.1:" + std::to_string(ports[0].port));
     impl_->tls->start(static_cast<std::uint16_t>(ports[0].port));
   }
 }

@@ -14,7 +14,7 @@ namespace sgdns::admin {
 namespace {
 
 /// The address to connect to: the listen address, with a wildcard replaced by loopback.
-sockaddr_storage wake_target(const config::SocketAddress& listen) {
+sockaddr_storage wake_target(const dns::SocketAddress& listen) {
   sockaddr_storage to = listen.storage;
   if (to.ss_family == AF_INET) {
     auto& in4 = reinterpret_cast<sockaddr_in&>(to);
@@ -35,7 +35,7 @@ void knock(const sockaddr_storage& to, socklen_t length) {
 
 }  // namespace
 
-void stop_quickly(mg_context* ctx, const config::SocketAddress& listen) {
+void stop_quickly(mg_context* ctx, const dns::SocketAddress& listen) {
   std::atomic<bool> done{false};
   std::thread stopper([&] {
     mg_stop(ctx);

@@ -3,7 +3,7 @@
 #pragma once
 #include <civetweb.h>
 
-#include "sgdns/config/address.h"
+#include "sgdns/dns/address.h"
 
 namespace sgdns::admin {
 
@@ -11,6 +11,6 @@ namespace sgdns::admin {
 /// civetweb.c) and sees mg_stop's flag only between polls, so a plain mg_stop takes up to two seconds and
 /// SIGTERM with it. While mg_stop runs on a helper thread, connections to `listen` (its loopback twin for a
 /// wildcard address) wake the poll; each is accepted and closed at once.
-void stop_quickly(mg_context* ctx, const config::SocketAddress& listen);
+void stop_quickly(mg_context* ctx, const dns::SocketAddress& listen);
 
 }  // namespace sgdns::admin

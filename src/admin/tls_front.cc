@@ -2,7 +2,6 @@
 // The admin port's TLS, terminated with OpenSSL and relayed to civetweb over loopback (tls_front.h).
 #include "tls_front.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -18,7 +17,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "sgdns/config/address.h"
+#include "sgdns/dns/address.h"
 
 namespace sgdns::admin {
 namespace {
@@ -53,18 +52,6 @@ bool wait_for(int fd, short events, int stop, Clock::time_point deadline) {
     if (n <= 0 || (fds[1].revents & POLLIN)) return false;
     return true;
   }
-}
-
-std::string address_text(const sockaddr_storage& a) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  if (a.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&a);
-    ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(ntohs(v4->sin_port));
-  }
-  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a);
-  ::inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
-  return "[" + std::string(host) + "]:" + std::to_string(ntohs(v6->sin6_port));
 }
 
 struct SslFree {
@@ -125,7 +112,7 @@ struct TlsFront::Impl {
         idle.notify_all();
       };
       try {
-        std::thread([this, fd, finished, client = address_text(peer)] {
+        std::thread([this, fd, finished, client = dns::to_string(reinterpret_cast<const sockaddr*>(&peer))] {
           relay(fd, client);
           ::close(fd);
           finished();
@@ -265,8 +252,7 @@ struct TlsFront::Impl {
   }
 };
 
-TlsFront::TlsFront(const config::SocketAddress& listen, const std::string& certificate,
-                   const std::string& key)
+TlsFront::TlsFront(const dns::SocketAddress& listen, const std::string& certificate, const std::string& key)
     : impl_(std::make_unique<Impl>()) {
   impl_->ctx.reset(SSL_CTX_new(TLS_server_method()));
   SSL_CTX* ctx = impl_->ctx.get();

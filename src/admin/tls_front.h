@@ -13,7 +13,7 @@
 #include <string>
 
 #include "sgdns/admin/admin_server.h"
-#include "sgdns/config/address.h"
+#include "sgdns/dns/address.h"
 
 namespace sgdns::admin {
 
@@ -21,7 +21,7 @@ class TlsFront {
  public:
   /// Loads the certificate chain and key (key empty: in the certificate file) and binds `listen` now.
   /// Throws std::runtime_error naming the setting or the address.
-  TlsFront(const config::SocketAddress& listen, const std::string& certificate, const std::string& key);
+  TlsFront(const dns::SocketAddress& listen, const std::string& certificate, const std::string& key);
   ~TlsFront();
   TlsFront(const TlsFront&) = delete;
   TlsFront& operator=(const TlsFront&) = delete;

@@ -159,8 +159,8 @@ void apply_config_file(Options& o) {
     if (!c.admin.listen)
       throw std::invalid_argument(o.config_file +
                                   ": no admin.listen, the admin API is off there (or give --admin)");
-    config::SocketAddress a = *c.admin.listen;
-    std::string text = config::to_string(a.get());
+    dns::SocketAddress a = *c.admin.listen;
+    std::string text = dns::to_string(a.get());
     if (text.rfind("0.0.0.0:", 0) == 0) text = "127.0.0.1:" + text.substr(8);
     if (text.rfind("[::]:", 0) == 0) text = "[::1]:" + text.substr(5);
     o.admin = (c.admin.tls_certificate.empty() ? "" : "https://") + text;

@@ -16,6 +16,7 @@
 
 #include "sgdns/admin/router.h"
 #include "sgdns/config/config.h"
+#include "sgdns/dns/address.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/prefix.h"
 #include "sgdns/dns/types.h"
@@ -29,7 +30,7 @@ using json = nlohmann::ordered_json;
 
 sockaddr_storage parse_address(const std::string& text) {
   try {
-    return config::parse_ip_address(text);
+    return dns::parse_ip_address(text);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("client: ") + e.what());
   }
@@ -60,21 +61,6 @@ std::vector<std::uint8_t> build_query(const std::vector<std::uint8_t>& name, std
   put16(v, static_cast<unsigned>(option.size()));
   v.insert(v.end(), option.begin(), option.end());
   return v;
-}
-
-std::string address_text(const sockaddr_storage& a) {
-  char buf[INET6_ADDRSTRLEN] = "?";
-  if (a.ss_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a)->sin_addr, buf, sizeof buf);
-  if (a.ss_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr, buf, sizeof buf);
-  return buf;
-}
-
-std::string prefix_text(const dns::Prefix& p) {
-  char buf[INET6_ADDRSTRLEN] = "?";
-  inet_ntop(p.family == 4 ? AF_INET : AF_INET6, p.bytes, buf, sizeof buf);
-  return std::string(buf) + "/" + std::to_string(p.length);
 }
 
 /// The address geo decisions are made on: the ECS address when it is used, else the resolver's.
@@ -123,7 +109,8 @@ json region_reason(const policy::Policy& p, policy::Kind kind, const sockaddr* a
   if (kind == policy::Kind::Geo) {
     for (auto it = p.cidr_map.rbegin(); it != p.cidr_map.rend(); ++it) {
       if (dns::address_in(std::span(&it->first, 1), address))
-        return {{"rule", "cidr"}, {"matched", prefix_text(it->first)}, {"region", region_name(it->second)}};
+        return {
+            {"rule", "cidr"}, {"matched", dns::prefix_text(it->first)}, {"region", region_name(it->second)}};
     }
     if (auto it = p.asn_map.find(std::to_string(asn)); asn && it != p.asn_map.end())
       return {{"rule", "asn"}, {"matched", asn}, {"region", region_name(it->second)}};
@@ -231,7 +218,7 @@ std::string explain(const engine::World& world, const ExplainRequest& req) {
   std::optional<dns::Prefix> ecs;
   if (req.ecs) {
     try {
-      ecs = config::parse_prefix(*req.ecs);
+      ecs = dns::parse_prefix(*req.ecs);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(std::string("ecs: ") + e.what());
     }
@@ -273,7 +260,7 @@ std::string explain(const engine::World& world, const ExplainRequest& req) {
   sockaddr_storage located = located_address(client, use_ecs ? ecs : std::nullopt);
   std::int32_t region = p.default_region;
   if (rec->kind == policy::Kind::Geo || rec->kind == policy::Kind::Nearest) {
-    out["client"]["located_address"] = address_text(located);
+    out["client"]["located_address"] = dns::ip_text(reinterpret_cast<const sockaddr*>(&located));
     json network = nullptr;
     if (use_ecs && ecs->length == 0) {
       out["region"] = {{"rule", "default"},

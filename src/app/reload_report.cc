@@ -11,8 +11,8 @@ using nlohmann::json;
 
 StartSettings start_settings(const config::Config& c) {
   StartSettings s;
-  for (const auto& a : c.listen) s.listen.push_back(config::to_string(a.get()));
-  s.admin_listen = c.admin.listen ? config::to_string(c.admin.listen->get()) : "off";
+  for (const auto& a : c.listen) s.listen.push_back(dns::to_string(a.get()));
+  s.admin_listen = c.admin.listen ? dns::to_string(c.admin.listen->get()) : "off";
   s.threads = c.threads;
   s.tcp = c.tcp;
   s.rrl_table_size = c.options.rrl.table_size;

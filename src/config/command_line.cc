@@ -110,7 +110,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   Config flags;
   std::string config_file;
   bool axfr_given = false, listen_given = false;
-  std::vector<engine::Prefix> axfr;
+  std::vector<dns::Prefix> axfr;
   struct Overrides {
     bool nsid = false, threads = false, chaos = false, idle = false, maxconn = false, payload = false,
          level = false, rrl_off = false, rrl_rate = false;
@@ -137,7 +137,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       } else if (flag == "--zone") {
         flags.zones.push_back(parse_zone_flag(value));
       } else if (flag == "--listen") {
-        flags.listen.push_back(parse_socket_address(value));
+        flags.listen.push_back(dns::parse_socket_address(value));
         listen_given = true;
       } else if (flag == "--nsid") {
         if (value.size() > kMaxNsid) throw ConfigError("at most " + std::to_string(kMaxNsid) + " bytes");
@@ -147,7 +147,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         flags.threads = static_cast<int>(parse_int(flag, value, 1, 256));
         set.threads = true;
       } else if (flag == "--axfr-allow") {
-        axfr.push_back(parse_prefix(value));
+        axfr.push_back(dns::parse_prefix(value));
         axfr_given = true;
       } else if (flag == "--no-chaos") {
         flags.options.chaos_enabled = false;
@@ -171,7 +171,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         flags.options.edns_max_payload = static_cast<std::uint16_t>(parse_int(flag, value, 512, 4096));
         set.payload = true;
       } else if (flag == "--admin") {
-        flags.admin.listen = parse_socket_address(value);
+        flags.admin.listen = dns::parse_socket_address(value);
       } else if (flag == "--admin-token-file") {
         flags.admin.token_file = value;
       } else if (flag == "--admin-read-token-file") {

@@ -29,9 +29,9 @@ void Problems::throw_if_any(const std::string& prefix) const {
 }
 
 void apply_defaults(Config& c) {
-  if (c.listen.empty()) c.listen.push_back(parse_socket_address("127.0.0.1:5353"));
+  if (c.listen.empty()) c.listen.push_back(dns::parse_socket_address("127.0.0.1:5353"));
   if (!c.axfr_allow_set) {
-    c.options.axfr_allow = {parse_prefix("127.0.0.0/8"), parse_prefix("::1/128")};
+    c.options.axfr_allow = {dns::parse_prefix("127.0.0.0/8"), dns::parse_prefix("::1/128")};
   }
 }
 

@@ -83,7 +83,7 @@ void read_transport(const Node& root, Config& c, Problems& problems, const std::
     Node allow = t["allow"];
     allow.array();
     for (std::size_t i = 0; i < allow.size(); ++i)
-      c.options.axfr_allow.push_back(allow[i].parsed(parse_prefix));
+      c.options.axfr_allow.push_back(allow[i].parsed(dns::parse_prefix));
     c.axfr_allow_set = true;  // an empty list means no transfers at all
   });
   problems.attempt([&] {
@@ -112,7 +112,7 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
     if (!root.has("admin")) return;
     Node a = root["admin"];
     a.only({"listen", "token_file", "read_token_file", "state_file", "tls_certificate", "tls_key"});
-    if (a.has("listen")) c.admin.listen = a["listen"].parsed(parse_socket_address);
+    if (a.has("listen")) c.admin.listen = a["listen"].parsed(dns::parse_socket_address);
     auto path = [&](const char* key, std::string& out) {
       if (a.has(key)) out = resolve_path(base_dir, a[key].string());
       if (a.has(key) && out.empty()) a[key].fail("expected a file name");
@@ -136,7 +136,7 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
     if (!root.has("listen")) return;
     Node l = root["listen"];
     l.array();
-    for (std::size_t i = 0; i < l.size(); ++i) c.listen.push_back(l[i].parsed(parse_socket_address));
+    for (std::size_t i = 0; i < l.size(); ++i) c.listen.push_back(l[i].parsed(dns::parse_socket_address));
   });
   problems.attempt([&] {
     if (root.has("threads")) c.threads = static_cast<int>(root["threads"].integer(0, 256));

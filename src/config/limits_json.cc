@@ -37,7 +37,7 @@ void read_rrl(const Node& n, rrl::Settings& rrl) {
   if (n.has("exempt")) {
     Node e = n["exempt"];
     e.array();
-    for (std::size_t i = 0; i < e.size(); ++i) rrl.exempt.push_back(e[i].parsed(parse_prefix));
+    for (std::size_t i = 0; i < e.size(); ++i) rrl.exempt.push_back(e[i].parsed(dns::parse_prefix));
   }
   if (n.has("table_size")) {
     // Rounded up to a power of two by the table; 2^28 buckets is 2 GiB, far past any need.

@@ -36,7 +36,7 @@ policy::RegionSpec read_region(const Node& n) {
   if (n.has("cidrs")) {
     Node c = n["cidrs"];
     c.array();
-    for (std::size_t i = 0; i < c.size(); ++i) r.cidrs.push_back(c[i].parsed(parse_prefix));
+    for (std::size_t i = 0; i < c.size(); ++i) r.cidrs.push_back(c[i].parsed(dns::parse_prefix));
   }
   if (n.has("fallback")) r.fallback = strings(n["fallback"]);
   return r;
@@ -179,7 +179,7 @@ void read_globals(const Node& root, policy::PolicySpec& spec, const std::string&
       } else {
         t.array();
         spec.ecs.trust_all = false;
-        for (std::size_t i = 0; i < t.size(); ++i) spec.ecs.trusted.push_back(t[i].parsed(parse_prefix));
+        for (std::size_t i = 0; i < t.size(); ++i) spec.ecs.trusted.push_back(t[i].parsed(dns::parse_prefix));
       }
     }
   }

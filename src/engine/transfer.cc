@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
 // AXFR (RFC 5936) and IXFR answered as a full transfer (RFC 1995 section 4), over TCP, with an allow list.
 
-#include <arpa/inet.h>
-
 #include <string>
 #include <vector>
 
 #include "encode.h"
+#include "sgdns/dns/address.h"
 #include "sgdns/dns/name.h"
-#include "sgdns/dns/prefix.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/dns/writer.h"
 #include "sgdns/util/log.h"
@@ -62,15 +60,6 @@ void refuse(const dns::Query& q, const std::function<void(std::span<const std::u
   emit(std::span<const std::uint8_t>(buf, w.finish()));
 }
 
-std::string peer_text(const sockaddr* address) {
-  char buf[INET6_ADDRSTRLEN] = "?";
-  if (address && address->sa_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, buf, sizeof buf);
-  else if (address && address->sa_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, buf, sizeof buf);
-  return buf;
-}
-
 }  // namespace
 
 bool transfer_allowed(const Options& options, const sockaddr* address) noexcept {
@@ -84,7 +73,7 @@ void transfer(const World& world, const Client& client, const Scratch& scratch,
   // Every transfer is an event an operator wants to see (who took the zone, who was turned away); they
   // are rare and each costs a whole zone's worth of work anyway, so the log line is cheap beside it.
   const std::string what = std::string(q.qtype == dns::rrtype::kIXFR ? "ixfr" : "axfr") + " of " +
-                           dns::name_to_text(q.qname) + " to " + peer_text(client.address);
+                           dns::name_to_text(q.qname) + " to " + dns::ip_text(client.address);
   if (!zone || !transfer_allowed(world.options, client.address)) {
     log::info(what + ": refused (" + (zone ? "not in transfer.allow" : "not a served zone") + ")");
     refuse(q, emit);

@@ -2,8 +2,9 @@
 // Helpers shared by every probe type: reporting once, address parsing, duration.
 #include "probe.h"
 
-#include <cstring>
 #include <utility>
+
+#include "sgdns/dns/address.h"
 
 namespace sgdns::health {
 
@@ -14,11 +15,10 @@ void Probe::report(ProbeResult result) {
 }
 
 bool parse_address(const std::string& address, std::uint16_t port, sockaddr_storage& out) noexcept {
-  std::memset(&out, 0, sizeof out);
-  if (address.find(':') != std::string::npos) {
-    return uv_ip6_addr(address.c_str(), port, reinterpret_cast<sockaddr_in6*>(&out)) == 0;
-  }
-  return uv_ip4_addr(address.c_str(), port, reinterpret_cast<sockaddr_in*>(&out)) == 0;
+  dns::IpAddress ip;
+  if (!dns::parse_ip(address, ip)) return false;
+  out = dns::to_sockaddr(ip, port);
+  return true;
 }
 
 double seconds_since(std::uint64_t start_ns) noexcept {

@@ -57,7 +57,7 @@ Probe* start_http_probe(uv_loop_t* loop, CurlMulti& curl, const Endpoint& endpoi
 /// Routes a finished curl transfer back to the HTTP probe that owns it.
 void finish_http_probe(CURL* easy, CURLcode result);
 
-/// Parses an IPv4 or IPv6 literal (with optional %scope) and port; false when it is neither.
+/// An IPv4 or IPv6 literal (dns::parse_ip) and a port as a socket address; false when it is neither.
 bool parse_address(const std::string& address, std::uint16_t port, sockaddr_storage& out) noexcept;
 /// A probe's timeout, never 0 (which curl would read as "no timeout").
 [[nodiscard]] inline long effective_timeout_ms(const CheckSpec& check) noexcept {

@@ -25,8 +25,8 @@ struct Holder {
 };
 
 /// The abstract socket address "\0sgdns/<canonical address>"; returns its length.
-socklen_t lock_address(const config::SocketAddress& a, sockaddr_un& out) {
-  std::string name = "sgdns/" + config::to_string(a.get());
+socklen_t lock_address(const dns::SocketAddress& a, sockaddr_un& out) {
+  std::string name = "sgdns/" + dns::to_string(a.get());
   out = sockaddr_un{};
   out.sun_family = AF_UNIX;
   std::memcpy(out.sun_path + 1, name.data(), name.size());  // sun_path[0] == 0: the abstract namespace
@@ -47,13 +47,13 @@ std::optional<Holder> holder_of(const sockaddr_un& name, socklen_t length) {
   return out;
 }
 
-[[noreturn]] void fail(const config::SocketAddress& a, const std::string& why) {
+[[noreturn]] void fail(const dns::SocketAddress& a, const std::string& why) {
   throw std::runtime_error(a.text + ": " + why);
 }
 
 /// The lock for `a`, or -1 when a process of another user squats on its name (then the test binds and the
 /// real ones still catch a busy port). Throws when another sgdns holds it.
-int take_lock(const config::SocketAddress& a) {
+int take_lock(const dns::SocketAddress& a) {
   sockaddr_un name;
   socklen_t length = lock_address(a, name);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -76,7 +76,7 @@ int take_lock(const config::SocketAddress& a) {
 
 /// Binds a throw-away socket without SO_REUSEPORT: it fails if any socket holds the port, whatever its
 /// options, and reports the kernel's reason (in use, not a local address, permission).
-void test_bind(const config::SocketAddress& a, int type) {
+void test_bind(const dns::SocketAddress& a, int type) {
   const char* proto = type == SOCK_DGRAM ? "udp" : "tcp";
   int fd = ::socket(a.family(), type | SOCK_CLOEXEC, 0);
   if (fd < 0) fail(a, std::string(proto) + ": " + std::strerror(errno));
@@ -96,11 +96,11 @@ void test_bind(const config::SocketAddress& a, int type) {
 
 }  // namespace
 
-AddressClaims::AddressClaims(const std::vector<config::SocketAddress>& dns,
-                             const std::optional<config::SocketAddress>& admin) {
+AddressClaims::AddressClaims(const std::vector<dns::SocketAddress>& dns,
+                             const std::optional<dns::SocketAddress>& admin) {
   std::set<std::string> seen;
-  auto distinct = [&](const config::SocketAddress& a) {
-    if (!seen.insert(config::to_string(a.get())).second)
+  auto distinct = [&](const dns::SocketAddress& a) {
+    if (!seen.insert(dns::to_string(a.get())).second)
       fail(a, "listed twice (every DNS listen address and admin.listen must differ)");
   };
   try {
@@ -122,7 +122,7 @@ AddressClaims::~AddressClaims() {
   for (int fd : locks_) ::close(fd);
 }
 
-void AddressClaims::claim(const config::SocketAddress& address, bool udp) {
+void AddressClaims::claim(const dns::SocketAddress& address, bool udp) {
   int lock = take_lock(address);
   if (lock >= 0) locks_.push_back(lock);
   if (udp) test_bind(address, SOCK_DGRAM);

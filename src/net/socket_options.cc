@@ -18,7 +18,7 @@ namespace {
 /// net.core.rmem_max, which is fine: it is a best effort.
 constexpr int kSocketBuffer = 4 << 20;
 
-[[noreturn]] void fail(int fd, const config::SocketAddress& a, const char* what) {
+[[noreturn]] void fail(int fd, const dns::SocketAddress& a, const char* what) {
   std::string message = a.text + ": udp: " + what + ": " + std::strerror(errno);
   if (fd >= 0) ::close(fd);
   throw std::runtime_error(message);
@@ -26,7 +26,7 @@ constexpr int kSocketBuffer = 4 << 20;
 
 }  // namespace
 
-bool is_wildcard(const config::SocketAddress& a) {
+bool is_wildcard(const dns::SocketAddress& a) {
   if (a.family() == AF_INET6) {
     const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(a.storage);
     return IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr);
@@ -34,7 +34,7 @@ bool is_wildcard(const config::SocketAddress& a) {
   return reinterpret_cast<const sockaddr_in&>(a.storage).sin_addr.s_addr == htonl(INADDR_ANY);
 }
 
-int bind_udp(const config::SocketAddress& a, bool pktinfo) {
+int bind_udp(const dns::SocketAddress& a, bool pktinfo) {
   int fd = ::socket(a.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail(fd, a, "socket");
   int one = 1, size = kSocketBuffer;

@@ -32,7 +32,7 @@ struct TcpServer::Impl {
     uv_loop_close(&loop);
   }
 
-  void listen_on(const config::SocketAddress& address) {
+  void listen_on(const dns::SocketAddress& address) {
     auto* tcp = new uv_tcp_t;
     uv_tcp_init(&loop, tcp);
     tcp->data = this;
@@ -68,7 +68,7 @@ struct TcpServer::Impl {
   TcpContext ctx;
 };
 
-TcpServer::TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
+TcpServer::TcpServer(const std::vector<dns::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
                      metrics::CounterSet* counters)
     : impl_(std::make_unique<Impl>(limits, store)) {
   if (counters) impl_->ctx.counters = &counters->add_worker();

@@ -194,7 +194,7 @@ void UdpServer::Worker::run(WorldStore& store, const std::atomic<bool>& stopping
   WorldStore::unregister_reader();
 }
 
-UdpServer::UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store,
+UdpServer::UdpServer(const std::vector<dns::SocketAddress>& listen, int workers, WorldStore& store,
                      metrics::CounterSet* counters)
     : store_(store), limiter_(std::make_unique<rrl::Limiter>(store.current()->options.rrl.table_size)) {
   // One thread per socket, as NSD and gdnsd do: each blocks in its own recvmmsg, so no thread polls.

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Compiles a PolicySpec: checks every reference, folds the GeoIP databases into prefix maps, assigns
 // health ids and pre-orders each record's pools per region.
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "failover_budget.h"
+#include "sgdns/dns/address.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/policy/policy.h"
 #include "sgdns/util/duration_text.h"
@@ -185,18 +185,13 @@ class Compiler {
     if (c.port == 0) throw PolicyError(path + ".port", "must be from 1 to 65535");
   }
 
-  static bool is_address(const std::string& text) {
-    std::uint8_t buf[16];
-    return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
-  }
-
   /// Every probed member becomes a target the prober checks and reports under its health id.
   void add_targets(const std::string& path, const PoolSpec& spec, const Pool& pool, std::int32_t index) {
     if (pool.check < 0) return;
     if (pool.is_cname()) {
       if (!spec.check_address)
         throw PolicyError(path + ".check_address", "a checked cname pool needs an address to probe");
-      if (!is_address(*spec.check_address))
+      if (dns::IpAddress ip; !dns::parse_ip(*spec.check_address, ip))
         throw PolicyError(path + ".check_address",
                           "\"" + *spec.check_address + "\" is not an IPv4 or IPv6 address");
       out_->targets.push_back(
@@ -251,13 +246,11 @@ class Compiler {
   Member member(const std::string& path, const MemberSpec& spec, std::set<std::string>& seen) {
     Member m;
     m.address = spec.address;
-    if (inet_pton(AF_INET, spec.address.c_str(), m.rdata) == 1) {
-      m.rdlen = 4;
-    } else if (inet_pton(AF_INET6, spec.address.c_str(), m.rdata) == 1) {
-      m.rdlen = 16;
-    } else {
+    dns::IpAddress ip;
+    if (!dns::parse_ip(spec.address, ip))
       throw PolicyError(path + ".address", "\"" + spec.address + "\" is not an IPv4 or IPv6 address");
-    }
+    m.rdlen = static_cast<std::uint8_t>(ip.size());
+    std::memcpy(m.rdata, ip.bytes, ip.size());
     if (!seen.insert(spec.address).second)
       throw PolicyError(path + ".address", "\"" + spec.address + "\" is listed twice");
     if (spec.weight < 1 || spec.weight > 1'000'000)

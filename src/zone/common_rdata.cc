@@ -2,10 +2,9 @@
 // Direct parsing of owner names and common RDATA (see common_rdata.h for what is accepted and why).
 #include "common_rdata.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
+#include "sgdns/dns/address.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
 
@@ -18,9 +17,9 @@ bool is_plain(char c) {
 }
 
 bool append_address(const std::string& token, int family, Bytes& out) {
-  std::uint8_t bytes[16];
-  if (token.empty() || token.front() == '"' || ::inet_pton(family, token.c_str(), bytes) != 1) return false;
-  out.insert(out.end(), bytes, bytes + (family == AF_INET ? 4 : 16));
+  dns::IpAddress ip;
+  if (!dns::parse_ip(token, ip) || ip.family != family) return false;
+  out.insert(out.end(), ip.bytes, ip.bytes + ip.size());
   return true;
 }
 
@@ -52,9 +51,9 @@ bool parse_common_rdata(const std::vector<std::string>& tokens, const RecordHead
   namespace rrtype = dns::rrtype;
   switch (head.type) {
     case rrtype::kA:
-      return count == 1 && append_address(rdata[0], AF_INET, out);
+      return count == 1 && append_address(rdata[0], 4, out);
     case rrtype::kAAAA:
-      return count == 1 && append_address(rdata[0], AF_INET6, out);
+      return count == 1 && append_address(rdata[0], 6, out);
     case rrtype::kNS:
     case rrtype::kCNAME:
     case rrtype::kPTR:

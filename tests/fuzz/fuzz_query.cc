@@ -22,7 +22,7 @@ engine::World& world() {
     c.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
     c.zones.push_back({"child.example.test.", SGDNS_TEST_DATA "/golden/zones/child.example.test.zone"});
     c.options.nsid = "fuzz";
-    c.options.axfr_allow = {engine::Prefix{4, {127}, 8}};
+    c.options.axfr_allow = {dns::Prefix{4, {127}, 8}};
     return config::build_world(c, 1);
   }();
   return *w;

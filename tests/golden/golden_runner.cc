@@ -49,7 +49,7 @@ struct QuerySpec {
 
 /// Parses an address into a socket address; "127.0.0.1" is the default client.
 sockaddr_storage socket_address(const std::string& text) {
-  return config::parse_ip_address(text);
+  return dns::parse_ip_address(text);
 }
 
 /// The RFC 7871 option for ADDRESS/LENGTH: family, source prefix, scope 0, the significant bytes.
@@ -240,7 +240,7 @@ void set_health(engine::World& world, const std::string& pool_name, const std::s
 
 std::string run_case(const fs::path& dir, const fs::path& file) {
   auto holder = std::make_shared<engine::World>();
-  holder->options.axfr_allow = {engine::Prefix{4, {127}, 8}};  // as the server's default: loopback
+  holder->options.axfr_allow = {dns::Prefix{4, {127}, 8}};  // as the server's default: loopback
   std::ifstream in(file);
   std::ostringstream out;
   engine::Scratch scratch;

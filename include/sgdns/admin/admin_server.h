@@ -8,12 +8,12 @@
 #include <string>
 
 #include "sgdns/admin/router.h"
-#include "sgdns/config/address.h"
+#include "sgdns/dns/address.h"
 
 namespace sgdns::admin {
 
 struct ListenOptions {
-  config::SocketAddress address;
+  dns::SocketAddress address;
   /// TLS: a PEM certificate (chain) file, and the PEM private key file (empty: the key is in the
   /// certificate file). No certificate: plain HTTP.
   std::string tls_certificate;

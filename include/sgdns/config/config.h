@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "sgdns/config/address.h"
+#include "sgdns/config/duration.h"
+#include "sgdns/dns/address.h"
 #include "sgdns/engine/world.h"
 #include "sgdns/policy/spec.h"
 #include "sgdns/util/log.h"
@@ -64,7 +65,7 @@ struct ZoneSource {
 
 /// The admin HTTP port (docs/configuration.md `admin`); off unless a listen address is given.
 struct AdminConfig {
-  std::optional<SocketAddress> listen;
+  std::optional<dns::SocketAddress> listen;
   std::string token_file;       // bearer token for writes; without one every write is refused
   std::string read_token_file;  // bearer token that reads then need (status, explain, metrics); none: open
   std::string state_file;       // where operator overrides persist; default: none (lost at exit)
@@ -101,7 +102,7 @@ struct Config {
   std::string config_sha256;      // hex SHA-256 of the file's bytes as read (compare with `sha256sum`)
   std::vector<std::string> argv;  // the command line, re-read on reload
   std::vector<ZoneSource> zones;
-  std::vector<SocketAddress> listen;
+  std::vector<dns::SocketAddress> listen;
   int threads = 0;  // UDP workers; 0 = one per core
   TcpLimits tcp;
   std::string cookie_secret_file;  // RFC 9018 secret(s); empty: a random secret made at start

@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "sgdns/config/address.h"
+#include "sgdns/dns/address.h"
 
 namespace sgdns::net {
 
@@ -20,14 +20,13 @@ class AddressClaims {
  public:
   /// Claims every DNS address (UDP and TCP) and the admin address. Throws std::runtime_error
   /// "<address>: <reason>" for the first that is listed twice, held by another sgdns or cannot be bound.
-  AddressClaims(const std::vector<config::SocketAddress>& dns,
-                const std::optional<config::SocketAddress>& admin);
+  AddressClaims(const std::vector<dns::SocketAddress>& dns, const std::optional<dns::SocketAddress>& admin);
   ~AddressClaims();
   AddressClaims(const AddressClaims&) = delete;
   AddressClaims& operator=(const AddressClaims&) = delete;
 
  private:
-  void claim(const config::SocketAddress& address, bool udp);
+  void claim(const dns::SocketAddress& address, bool udp);
   std::vector<int> locks_;
 };
 

@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "sgdns/config/address.h"
 #include "sgdns/config/config.h"
+#include "sgdns/dns/address.h"
 #include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
 
@@ -20,7 +20,7 @@ using TcpLimits = config::TcpLimits;
 class TcpServer {
  public:
   /// Binds and listens on every address now; throws std::runtime_error naming the address on failure.
-  TcpServer(const std::vector<config::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
+  TcpServer(const std::vector<dns::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
             metrics::CounterSet* counters = nullptr);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "sgdns/config/address.h"
+#include "sgdns/dns/address.h"
 #include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
 #include "sgdns/rrl/limiter.h"
@@ -19,7 +19,7 @@ class UdpServer {
  public:
   /// Binds every socket now (the rate limiter's table is sized from the current World's settings), so a bad
   /// or busy address fails at start with a clear error (std::runtime_error naming the address).
-  UdpServer(const std::vector<config::SocketAddress>& listen, int workers, WorldStore& store,
+  UdpServer(const std::vector<dns::SocketAddress>& listen, int workers, WorldStore& store,
             metrics::CounterSet* counters = nullptr);
   ~UdpServer();
   UdpServer(const UdpServer&) = delete;

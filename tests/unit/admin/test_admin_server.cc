@@ -36,7 +36,7 @@ int free_tcp_port() {
 TEST_CASE("the admin port answers HTTP and refuses oversized bodies with 413", "[admin]") {
   FakeBackend backend;
   int port = free_tcp_port();
-  admin::AdminServer server({config::parse_socket_address("127.0.0.1:" + std::to_string(port)), "", ""},
+  admin::AdminServer server({dns::parse_socket_address("127.0.0.1:" + std::to_string(port)), "", ""},
                             {kToken, ""}, backend);
   auto request = [&](const std::string& text) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

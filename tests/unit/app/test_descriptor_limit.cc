@@ -10,7 +10,7 @@ using namespace sgdns;
 
 TEST_CASE("the descriptor budget counts every kind and names the setting to lower", "[app]") {
   config::Config c;
-  c.listen = {config::parse_socket_address("127.0.0.1:53"), config::parse_socket_address("[::1]:53")};
+  c.listen = {dns::parse_socket_address("127.0.0.1:53"), dns::parse_socket_address("[::1]:53")};
   c.tcp.max_connections = 1024;
   auto needs = app::descriptor_needs(c, 4, 0);
   CHECK(needs.udp_sockets == 8);
@@ -18,7 +18,7 @@ TEST_CASE("the descriptor budget counts every kind and names the setting to lowe
   CHECK(needs.tcp_connections == 1024);
   CHECK(needs.admin == 0);
   CHECK(needs.probes == 0);
-  c.admin.listen = config::parse_socket_address("127.0.0.1:8053");
+  c.admin.listen = dns::parse_socket_address("127.0.0.1:8053");
   needs = app::descriptor_needs(c, 4, 10);
   CHECK(needs.admin > 4);
   CHECK(needs.probes >= 20);

@@ -146,12 +146,6 @@ TEST_CASE("durations: one syntax for flags, the file, ctl and the API", "[config
   CHECK(config::duration_text(3'600'000) == "1h");
 }
 
-TEST_CASE("prefixes parse", "[config]") {
-  CHECK(config::parse_prefix("2001:db8::/32").length == 32);
-  CHECK(config::parse_prefix("192.0.2.1").length == 32);
-  CHECK_THROWS(config::parse_prefix("192.0.2.0/33"));
-}
-
 TEST_CASE("identity texts are bounded: NSID 128 bytes, CHAOS texts one TXT string", "[config]") {
   const std::string nsid128(128, 'n'), nsid129(129, 'n');
   CHECK(json_error(R"({"identity": {"nsid": ")" + nsid128 + "\"}}") == "no error");

@@ -36,8 +36,7 @@ TEST_CASE("a TCP listen address in use throws at construction instead of hanging
   int port = 0;
   int busy = listen_somewhere(port);
   net::WorldStore store(std::make_shared<engine::World>());
-  std::vector<config::SocketAddress> listen{
-      config::parse_socket_address("127.0.0.1:" + std::to_string(port))};
+  std::vector<dns::SocketAddress> listen{dns::parse_socket_address("127.0.0.1:" + std::to_string(port))};
   // On a thread, so a regression shows as a failed check rather than a test binary that never ends.
   auto outcome = std::make_shared<std::promise<std::string>>();
   std::thread([outcome, listen, &store] {
