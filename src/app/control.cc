@@ -48,11 +48,7 @@ constexpr const char* kExpiresZero =
     "must be more than 0 (leave it out for an override that stays until cleared)";
 
 std::vector<health::Endpoint> endpoints_of(const policy::Policy* p) {
-  std::vector<health::Endpoint> out;
-  if (!p) return out;
-  for (const policy::ProbeTarget& t : p->targets)
-    out.push_back({t.health_id, t.address, t.name, p->checks[static_cast<std::size_t>(t.check)]});
-  return out;
+  return p ? p->endpoints : std::vector<health::Endpoint>{};
 }
 
 json override_json(const Override& o) {
@@ -117,20 +113,9 @@ Control::~Control() = default;
 void Control::install(std::shared_ptr<engine::World> world) {
   {
     std::lock_guard lock(health_mu_);
-    std::map<std::string, std::uint32_t> ids;
-    if (world->policy) {
-      for (const policy::ProbeTarget& t : world->policy->targets) {
-        const health::CheckSpec& check = world->policy->checks[static_cast<std::size_t>(t.check)];
-        bool up = check.start_up;
-        // Carry the probed state over a reload: a reload must not flip anything (nor hide a failure).
-        if (auto it = target_ids_.find(t.name); it != target_ids_.end() && health_)
-          up = health_->probed_up(it->second);
-        world->health->set_up(t.health_id, up);
-        world->health->set_ttl_cap(t.health_id, health::seconds_to_change(check, up));
-        ids[t.name] = t.health_id;
-      }
-    }
-    target_ids_ = std::move(ids);
+    health::EndpointSet endpoints(endpoints_of(world->policy.get()));
+    if (world->health) health::carry_over(endpoints_, health_.get(), endpoints, *world->health);
+    endpoints_ = std::move(endpoints);
     health_ = world->health;
     policy_ = world->policy;
     apply_overrides_locked(*world);
@@ -146,10 +131,10 @@ void Control::update_world_metrics(const engine::World& world) {
   metrics_.reloads.Add({{"outcome", "ok"}});
   metrics_.reloads.Add({{"outcome", "refused"}});
   if (world.policy) {
-    for (const policy::ProbeTarget& t : world.policy->targets) {
-      metrics_.endpoint_up.Add({{"endpoint", t.name}}).Set(world.health->probed_up(t.health_id) ? 1 : 0);
-      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "up"}});
-      metrics_.health_flips.Add({{"endpoint", t.name}, {"to", "down"}});
+    for (const health::Endpoint& e : world.policy->endpoints) {
+      metrics_.endpoint_up.Add({{"endpoint", e.name}}).Set(world.health->probed_up(e.id) ? 1 : 0);
+      metrics_.health_flips.Add({{"endpoint", e.name}, {"to", "up"}});
+      metrics_.health_flips.Add({{"endpoint", e.name}, {"to", "down"}});
     }
   }
   for (const auto& z : world.zones.zones())
@@ -182,10 +167,9 @@ void Control::on_probe(const health::Endpoint& endpoint, bool up, bool change,
                        const health::ProbeResult& result) {
   {
     std::lock_guard lock(health_mu_);
-    auto it = target_ids_.find(endpoint.name);
-    if (it == target_ids_.end() || !health_) return;  // an endpoint a reload just removed
-    health_->set_up(it->second, up);
-    health_->set_ttl_cap(it->second, health::seconds_to_change(endpoint.check, up));
+    const auto same = endpoints_.with_key(endpoint.key());
+    if (same.empty() || !health_) return;  // an endpoint a reload just removed
+    for (const health::Endpoint* e : same) health_->set_probed(e->id, e->check, up);
   }
   metrics_.endpoint_up.Add({{"endpoint", endpoint.name}}).Set(up ? 1 : 0);
   static const prometheus::Histogram::BucketBoundaries kBuckets = {0.001, 0.005, 0.01, 0.05, 0.1,
@@ -208,7 +192,7 @@ void Control::apply_overrides_locked(engine::World& world) {
       continue;
     }
     world.health->set_forced(static_cast<std::uint32_t>(id),
-                             o.up ? policy::HealthTable::Forced::Up : policy::HealthTable::Forced::Down);
+                             o.up ? health::HealthTable::Forced::Up : health::HealthTable::Forced::Down);
   }
 }
 
@@ -253,7 +237,7 @@ admin::Response Control::set_override(const std::string& pool, const std::string
     }
     // Applied before the reply: the next query after this returns sees it.
     health_->set_forced(static_cast<std::uint32_t>(id),
-                        o.up ? policy::HealthTable::Forced::Up : policy::HealthTable::Forced::Down);
+                        o.up ? health::HealthTable::Forced::Up : health::HealthTable::Forced::Down);
   }
   metrics_.override_changes.Add({{"action", "set"}}).Increment();
   log::info("override: " + o.key() + " forced " + (o.up ? "up" : "down") +
@@ -278,7 +262,7 @@ admin::Response Control::clear_override(const std::string& pool, const std::stri
       return admin::error(500, std::string("override kept: cannot persist the change: ") + e.what());
     }
     std::int64_t id = policy_ ? policy_->health_id(pool, member) : -1;
-    if (id >= 0) health_->set_forced(static_cast<std::uint32_t>(id), policy::HealthTable::Forced::None);
+    if (id >= 0) health_->set_forced(static_cast<std::uint32_t>(id), health::HealthTable::Forced::None);
   }
   metrics_.override_changes.Add({{"action", "clear"}}).Increment();
   log::info("override: " + key + " cleared");
@@ -292,7 +276,7 @@ void Control::expire_overrides() {
   for (auto it = overrides_.begin(); it != overrides_.end();) {
     if (it->second.expires > 0 && it->second.expires <= now) {
       std::int64_t id = policy_ ? policy_->health_id(it->second.pool, it->second.member) : -1;
-      if (id >= 0) health_->set_forced(static_cast<std::uint32_t>(id), policy::HealthTable::Forced::None);
+      if (id >= 0) health_->set_forced(static_cast<std::uint32_t>(id), health::HealthTable::Forced::None);
       log::info("override: " + it->first + " expired");
       it = overrides_.erase(it);
       changed = true;
@@ -482,7 +466,7 @@ int Control::run() {
   std::size_t probe_targets = 0;
   {
     std::lock_guard lock(health_mu_);
-    probe_targets = policy_ ? policy_->targets.size() : 0;
+    probe_targets = policy_ ? policy_->endpoints.size() : 0;
   }
   check_descriptor_limit(descriptor_needs(config, worker_count(config), probe_targets),
                          raise_descriptor_limit());

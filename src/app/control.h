@@ -14,6 +14,7 @@
 #include "reload_report.h"
 #include "sgdns/admin/admin_server.h"
 #include "sgdns/config/config.h"
+#include "sgdns/health/endpoint_set.h"
 #include "sgdns/health/prober.h"
 #include "sgdns/metrics/metrics.h"
 #include "sgdns/net/world_store.h"
@@ -80,9 +81,9 @@ class Control final : public admin::Backend {
 
   /// Guards what health results and overrides write: the table they go to and the name -> id map.
   std::mutex health_mu_;
-  std::shared_ptr<policy::HealthTable> health_;
+  std::shared_ptr<health::HealthTable> health_;
   std::shared_ptr<const policy::Policy> policy_;
-  std::map<std::string, std::uint32_t> target_ids_;
+  health::EndpointSet endpoints_;  // of the installed World, by Endpoint::key()
   std::map<std::string, Override> overrides_;
   OverridesStore overrides_store_;
   double started_ = 0;

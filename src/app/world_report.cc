@@ -58,7 +58,7 @@ json geoip_json(const engine::World& world) {
 json pools_json(const engine::World& world, const std::map<std::string, json>& overrides) {
   json out = json::array();
   if (!world.policy || !world.health) return out;
-  const policy::HealthTable& health = *world.health;
+  const health::HealthTable& health = *world.health;
   for (const policy::Pool& pool : world.policy->pools) {
     auto member = [&](const std::string& name, const std::string& address, std::uint32_t id) {
       auto o = overrides.find(pool.name + "/" + name);

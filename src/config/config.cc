@@ -106,7 +106,7 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
   try {
     if (!config.policy.empty()) {
       world->policy = policy::compile(config.policy);
-      world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
+      world->health = std::make_shared<health::HealthTable>(world->policy->health_ids);
     }
   } catch (const policy::PolicyErrors& e) {
     for (const auto& p : e.structural()) problems.add(named(p));

@@ -30,7 +30,7 @@ std::uint64_t next_random(std::uint64_t& state) noexcept {
 /// answer's TTL must not outlive that (the health issue's "TTL follows health").
 struct HealthReader {
   const World& world;
-  std::uint32_t cap = policy::HealthTable::kNoCap;
+  std::uint32_t cap = health::HealthTable::kNoCap;
   bool up(std::uint32_t id) noexcept {
     if (!world.health) return true;
     std::uint32_t c = world.health->ttl_cap(id);

@@ -109,7 +109,7 @@ DynamicStep answer_dynamic(const World& world, const Zone& zone, const Node& nod
     return DynamicStep::NotDynamic;
   }
   // The TTL follows health: never past the soonest possible state change, never below the minimum.
-  std::uint32_t ttl = rec.answer_ttl(set.ttl_cap);
+  std::uint32_t ttl = health::answer_ttl(rec.ttl, rec.min_ttl, set.ttl_cap);
   plan.answer[plan.answer_count++] =
       PlanItem{&zone, nullptr, owner, ttl, static_cast<std::int8_t>(plan.dynamic_count++)};
   return choice.kind == DynamicChoice::Kind::Cname ? DynamicStep::Cname : DynamicStep::Answered;

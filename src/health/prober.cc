@@ -25,13 +25,6 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-/// What identifies "the same endpoint" across reloads: the id may change, the target may not.
-std::string carry_key(const Endpoint& e) {
-  const CheckSpec& c = e.check;
-  return e.address + '\n' + std::to_string(static_cast<int>(c.type)) + '\n' + std::to_string(c.port) + '\n' +
-         c.path + '\n' + c.host;
-}
-
 /// curl_global_init is not free and must happen once per process, before any other curl call.
 void init_curl_once() {
   static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -221,12 +214,12 @@ Target* ProberLoop::make_target(Endpoint endpoint, const Target* carry_from) {
 
 void ProberLoop::apply_endpoints(std::vector<Endpoint> endpoints) {
   std::unordered_multimap<std::string, Target*> old;
-  for (Target* t : targets) old.emplace(carry_key(t->ep), t);
+  for (Target* t : targets) old.emplace(t->ep.key(), t);
   std::unordered_map<std::string, Target*> kept;
   std::vector<Target*> next;
   next.reserve(endpoints.size());
   for (Endpoint& e : endpoints) {
-    std::string key = carry_key(e);
+    std::string key = e.key();
     if (auto it = old.find(key); it != old.end()) {
       // Same target and check: keep the object, its schedule and its probes in flight; take the new
       // id, name and settings, and keep the state and streak (clamped to the new fall/rise).

@@ -185,8 +185,13 @@ class Compiler {
     if (c.port == 0) throw PolicyError(path + ".port", "must be from 1 to 65535");
   }
 
-  /// Every probed member becomes a target the prober checks and reports under its health id.
-  void add_targets(const std::string& path, const PoolSpec& spec, const Pool& pool, std::int32_t index) {
+  health::Endpoint endpoint(std::uint32_t id, const std::string& address, std::string name,
+                            const Pool& pool) const {
+    return {id, address, std::move(name), out_->checks[static_cast<std::size_t>(pool.check)]};
+  }
+
+  /// Every probed member becomes an endpoint the prober checks and reports under its health id.
+  void add_endpoints(const std::string& path, const PoolSpec& spec, const Pool& pool) {
     if (pool.check < 0) return;
     if (pool.is_cname()) {
       if (!spec.check_address)
@@ -194,12 +199,12 @@ class Compiler {
       if (dns::IpAddress ip; !dns::parse_ip(*spec.check_address, ip))
         throw PolicyError(path + ".check_address",
                           "\"" + *spec.check_address + "\" is not an IPv4 or IPv6 address");
-      out_->targets.push_back(
-          {pool.cname_health_id, index, *spec.check_address, pool.name + "/cname", pool.check});
+      out_->endpoints.push_back(
+          endpoint(pool.cname_health_id, *spec.check_address, pool.name + "/cname", pool));
       return;
     }
     for (const Member& m : pool.members)
-      out_->targets.push_back({m.health_id, index, m.address, pool.name + "/" + m.address, pool.check});
+      out_->endpoints.push_back(endpoint(m.health_id, m.address, pool.name + "/" + m.address, pool));
   }
 
   /// A pool with a mistake is still added (so references to it resolve) but marked broken: the records
@@ -236,8 +241,7 @@ class Compiler {
       for (std::size_t i = 0; i < p.members.size(); ++i)
         ok &= attempt(
             [&] { pool.members.push_back(member(index_path(path + ".members", i), p.members[i], seen)); });
-      if (ok)
-        ok = attempt([&] { add_targets(path, p, pool, static_cast<std::int32_t>(out_->pools.size())); });
+      if (ok) ok = attempt([&] { add_endpoints(path, p, pool); });
       pool_ok_.push_back(ok);
       out_->pools.push_back(std::move(pool));
     }

@@ -16,7 +16,7 @@ std::string times(int n, long ms, const char* what) {
 FailoverCase for_check(const std::string& name, const health::CheckSpec& c, const Record& rec) {
   const long detect = health::worst_detection_ms(c);
   const std::uint32_t cap = health::seconds_to_change(c, true);
-  const std::uint32_t ttl = rec.answer_ttl(cap);
+  const std::uint32_t ttl = health::answer_ttl(rec.ttl, rec.min_ttl, cap);
   std::string served = std::to_string(ttl) + "s TTL";
   if (ttl < rec.ttl)
     served += " (ttl " + std::to_string(rec.ttl) + "s capped by health to " + std::to_string(cap) + "s" +

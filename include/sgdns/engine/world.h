@@ -8,6 +8,7 @@
 
 #include "sgdns/dns/cookie.h"
 #include "sgdns/dns/prefix.h"
+#include "sgdns/health/table.h"
 #include "sgdns/policy/policy.h"
 #include "sgdns/rrl/settings.h"
 #include "sgdns/zone/zone_set.h"
@@ -43,7 +44,7 @@ struct World {
   /// Dynamic records and their compiled geo maps; null when none are configured.
   std::shared_ptr<const policy::Policy> policy;
   /// Member health, indexed by the policy's health ids; shared with the prober, never null with a policy.
-  std::shared_ptr<policy::HealthTable> health;
+  std::shared_ptr<health::HealthTable> health;
   /// The configuration file this World was built from and the SHA-256 of its bytes (empty without one):
   /// what /v1/status reports is what is served, whatever was written to the file since.
   std::string config_file;

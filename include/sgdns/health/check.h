@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Health checks: what to probe and how, and the pure state machine that turns results into up/down.
+// The schedule arithmetic built on them (detection time, TTL caps) is in schedule.h.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -30,28 +31,19 @@ struct CheckSpec {
   long jitter_ms = 100;
 };
 
-/// The longest a dead endpoint stays up in the prober's schedule: the next probe starts at most
-/// interval + jitter after the last success, then `fall` probes fail, each within the timeout, with
-/// `recheck` between them. The failover budget adds the TTL of the answers to this.
-[[nodiscard]] constexpr long worst_detection_ms(const CheckSpec& c) noexcept {
-  return c.interval_ms + c.jitter_ms + (c.fall - 1) * c.recheck_ms + c.fall * c.timeout_ms;
-}
-
-/// The health-aware TTL cap: whole seconds (rounded up) before a probed state can change, from `up` (a
-/// failing streak: interval, the rechecks and `fall` timeouts) or from down (`rise` intervals). Answers
-/// built from an endpoint carry no longer a TTL than this (down to the record's min_ttl); the failover
-/// budget counts the TTL so capped.
-[[nodiscard]] constexpr std::uint32_t seconds_to_change(const CheckSpec& c, bool up) noexcept {
-  long ms = up ? c.interval_ms + (c.fall - 1) * c.recheck_ms + c.fall * c.timeout_ms : c.rise * c.interval_ms;
-  return static_cast<std::uint32_t>((ms + 999) / 1000);
-}
-
 /// One thing to probe: an address with a check, reporting under a health id.
 struct Endpoint {
   std::uint32_t id = 0;  // the policy's health id of this (pool, member)
   std::string address;   // IPv4 or IPv6 literal
   std::string name;      // for logs and status, e.g. "edge-eu/192.0.2.201"
   CheckSpec check;
+  /// What makes two endpoints the same probed thing, across reloads and across pools: the address and
+  /// every setting that decides whether a probe succeeds (type, port, path, host, expected statuses,
+  /// required body, TLS verification). Not the name (a renamed pool probes the same thing) and not the
+  /// schedule (interval, timeout, rise, fall: a change keeps the state, the streak is clamped to it).
+  /// The prober keeps a target's state machine by it; the control loop carries the health table over a
+  /// reload and routes probe results by it (endpoint_set.h), so both give one answer.
+  [[nodiscard]] std::string key() const;
 };
 
 enum class Failure : std::uint8_t { None, Refused, Timeout, Status, Body, Tls, Other };

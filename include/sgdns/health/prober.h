@@ -52,7 +52,7 @@ class Prober {
 
   /// Starts the loop thread. Endpoints start in their check's start-up state (no false failover at boot).
   void start();
-  /// Replaces the set of endpoints (on reload). Endpoints with the same (address, check) as before keep
+  /// Replaces the set of endpoints (on reload). Endpoints with the same Endpoint::key() as before keep
   /// their state and streak; new ones start in their start-up state. Thread-safe; returns at once.
   void set_endpoints(std::vector<Endpoint> endpoints);
   /// Snapshot of every endpoint's status. Thread-safe. Reflects a set_endpoints() call once the loop

@@ -6,7 +6,6 @@
 // record has its candidate pools pre-ordered for every region, and members carry their RDATA
 // pre-encoded and a health id. A query reads a map, an order and a few health words.
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -17,6 +16,7 @@
 
 #include "sgdns/geo/mmdb.h"
 #include "sgdns/geo/net_map.h"
+#include "sgdns/health/schedule.h"
 #include "sgdns/policy/spec.h"
 
 namespace sgdns::policy {
@@ -59,7 +59,7 @@ struct Record {
   std::vector<std::uint32_t> pool_weights;  // parallel to pools (weighted policy)
   std::uint32_t max_answers = 1;
   bool fail_open = true;
-  std::uint32_t min_ttl = 5;  // health may lower the TTL down to this
+  std::uint32_t min_ttl = 5;  // health may lower the TTL down to this (health::answer_ttl)
   /// Worst case from an edge dying to the last cache dropping it (0: no checked pool): the slowest
   /// detection of its checks plus the TTL its answers carry while the member is up.
   long worst_failover_ms = 0;
@@ -68,58 +68,6 @@ struct Record {
   /// pools, then its fallbacks', then pools of no region). Other kinds use `pools` for every client.
   std::vector<std::vector<std::int32_t>> order;
   [[nodiscard]] bool covers(std::uint16_t qtype) const noexcept;
-  /// The TTL of an answer whose consulted members could change state within `cap` seconds at the
-  /// soonest (the health-aware cap): the record's TTL lowered to the cap, never below min_ttl.
-  [[nodiscard]] std::uint32_t answer_ttl(std::uint32_t cap) const noexcept {
-    return cap < ttl ? (cap > min_ttl ? cap : min_ttl) : ttl;
-  }
-};
-
-/// Member health, readable by every query thread without locks. Per health id (a (pool, member) pair,
-/// assigned at compile time): the probed state, an operator override that beats it, and how many
-/// seconds at least remain before the probed state could change (the answer's TTL follows it).
-class HealthTable {
- public:
-  enum class Forced : std::uint8_t { None = 0, Up = 1, Down = 2 };
-  static constexpr std::uint32_t kNoCap = 0xffffffffu;
-
-  explicit HealthTable(std::size_t size);
-  [[nodiscard]] bool up(std::uint32_t id) const noexcept {
-    if (id >= size_) return true;
-    auto f = static_cast<Forced>(forced_[id].load(std::memory_order_relaxed));
-    if (f != Forced::None) return f == Forced::Up;
-    return states_[id].load(std::memory_order_relaxed) == 0;
-  }
-  [[nodiscard]] bool probed_up(std::uint32_t id) const noexcept {
-    return id >= size_ || states_[id].load(std::memory_order_relaxed) == 0;
-  }
-  [[nodiscard]] Forced forced(std::uint32_t id) const noexcept {
-    return id >= size_ ? Forced::None : static_cast<Forced>(forced_[id].load(std::memory_order_relaxed));
-  }
-  /// Seconds until the state could change; kNoCap when not probed or overridden.
-  [[nodiscard]] std::uint32_t ttl_cap(std::uint32_t id) const noexcept {
-    if (id >= size_ || forced(id) != Forced::None) return kNoCap;
-    return caps_[id].load(std::memory_order_relaxed);
-  }
-  void set_up(std::uint32_t id, bool up) noexcept;
-  void set_forced(std::uint32_t id, Forced f) noexcept;
-  void set_ttl_cap(std::uint32_t id, std::uint32_t seconds) noexcept;
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-
- private:
-  std::size_t size_;
-  std::unique_ptr<std::atomic<std::uint8_t>[]> states_;
-  std::unique_ptr<std::atomic<std::uint8_t>[]> forced_;
-  std::unique_ptr<std::atomic<std::uint32_t>[]> caps_;
-};
-
-/// A probed endpoint of the policy: which pool and member it is, under which health id.
-struct ProbeTarget {
-  std::uint32_t health_id = 0;
-  std::int32_t pool = -1;
-  std::string address;  // the member (or a CNAME pool's check_address)
-  std::string name;     // "pool/address", stable across reloads
-  std::int32_t check = -1;
 };
 
 struct Policy {
@@ -133,7 +81,9 @@ struct Policy {
   EcsSpec ecs;
   std::vector<std::string> check_names;
   std::vector<health::CheckSpec> checks;
-  std::vector<ProbeTarget> targets;  // every probed member
+  /// Every probed member (a checked CNAME pool's check_address), under its health id and named
+  /// "pool/address" ("pool/cname") for logs, status and metrics.
+  std::vector<health::Endpoint> endpoints;
   long failover_budget_ms = 30'000;
   std::vector<geo::DatabaseInfo> databases;
   std::vector<std::string> location_databases;  // for explain lookups

@@ -111,7 +111,7 @@ std::shared_ptr<engine::World> policy_world(const std::string& records) {
                                        "/");
   auto world = std::make_shared<engine::World>();
   world->policy = policy::compile(cfg.policy);
-  world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
+  world->health = std::make_shared<health::HealthTable>(world->policy->health_ids);
   std::vector<zone::DynamicOwner> owners;
   for (std::size_t i = 0; i < world->policy->records.size(); ++i)
     owners.push_back({world->policy->records[i].owner, static_cast<std::int32_t>(i)});
@@ -351,11 +351,11 @@ TEST_CASE("operator overrides beat probes, and the TTL follows health down to mi
   CHECK(ttl() == 8);  // a member could change state in 8 s
   h.set_ttl_cap(id("us", "198.51.100.1"), 1);
   CHECK(ttl() == 3);  // ...but never below min_ttl
-  h.set_forced(id("us", "198.51.100.1"), policy::HealthTable::Forced::Down);
-  h.set_forced(id("us", "198.51.100.2"), policy::HealthTable::Forced::Down);
+  h.set_forced(id("us", "198.51.100.1"), health::HealthTable::Forced::Down);
+  h.set_forced(id("us", "198.51.100.2"), health::HealthTable::Forced::Down);
   CHECK(tally(*w, "fo.example.test.", 1).count("192.0.2.1"));  // both us members forced out
   h.set_up(id("us", "198.51.100.1"), false);
-  h.set_forced(id("us", "198.51.100.1"), policy::HealthTable::Forced::Up);  // forced up beats a failing probe
+  h.set_forced(id("us", "198.51.100.1"), health::HealthTable::Forced::Up);  // forced up beats a failing probe
   CHECK(tally(*w, "fo.example.test.", 1) == std::map<std::string, int>{{"198.51.100.1", 1}});
   CHECK(w->policy->health_id("us", "203.0.113.9") == -1);
   CHECK(w->policy->health_id("cdn", "cname") >= 0);
@@ -384,7 +384,7 @@ TEST_CASE("the budget's TTL is the TTL the engine serves while the member is up"
                                          "/");
     auto world = std::make_shared<engine::World>();
     world->policy = policy::compile(cfg.policy);
-    world->health = std::make_shared<policy::HealthTable>(world->policy->health_ids);
+    world->health = std::make_shared<health::HealthTable>(world->policy->health_ids);
     const policy::Record& rec = world->policy->records[0];
     world->zones.add(
         zone::Zone::build("example.test.",
