@@ -24,6 +24,7 @@
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/engine/engine.h"
+#include "sgdns/world/build.h"
 #include "sgdns/zone/zone.h"
 
 using namespace sgdns;
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
   const long n = argc > n_arg ? std::atol(argv[n_arg]) : 1'000'000;
   std::shared_ptr<engine::World> shared_world;
   if (from_config) {
-    shared_world = config::build_world(config::load_config_file(argv[2]), 1);
+    shared_world = world::build_world(config::load_config_file(argv[2]), 1);
   } else {
     shared_world = std::make_shared<engine::World>();
     shared_world->zones.add(zone::Zone::load(argv[2], argv[1]));

@@ -12,6 +12,7 @@
 
 #include "overrides_store.h"
 #include "sgdns/config/config.h"
+#include "sgdns/world/build.h"
 #include "token_file.h"
 #include "world_report.h"
 
@@ -127,7 +128,7 @@ int run_check(int argc, const char* const* argv) {
   }
   if (config) {
     try {
-      world = config::build_world(*config, 1);
+      world = world::build_world(*config, 1);
     } catch (const std::exception& e) {
       add(problems, e);
     }

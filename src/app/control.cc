@@ -18,6 +18,7 @@
 #include "sgdns/net/udp_server.h"
 #include "sgdns/util/log.h"
 #include "sgdns/util/text.h"
+#include "sgdns/world/build.h"
 #include "token_file.h"
 #include "world_report.h"
 
@@ -97,7 +98,7 @@ Control::Control(config::Config config)
   if (!overrides_.empty())
     log::info("restored " + std::to_string(overrides_.size()) + " override(s) from " +
               overrides_store_.path());
-  auto world = config::build_world(config_, generation_);
+  auto world = sgdns::world::build_world(config_, generation_);
   store_ = std::make_unique<net::WorldStore>(world);
   prober_ =
       std::make_unique<health::Prober>([this](const health::Endpoint& e, bool up, bool change,
@@ -371,7 +372,7 @@ Control::ReloadOutcome Control::do_reload(const std::string& trigger, bool dry_r
   try {
     config::Config next = config::reload_config(config_);
     if (next.cookie_secret_file.empty()) next.options.cookies.secret = config_.options.cookies.secret;
-    auto world = config::build_world(next, generation_ + 1);
+    auto world = sgdns::world::build_world(next, generation_ + 1);
     auto before = store_->snapshot();
     json changes = reload_changes(*before, *world);
     std::vector<std::string> warnings = reload_warnings(start_settings_, next, *before, *world);

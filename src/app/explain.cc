@@ -22,6 +22,7 @@
 #include "sgdns/dns/types.h"
 #include "sgdns/engine/engine.h"
 #include "sgdns/engine/locate.h"
+#include "sgdns/world/build.h"
 
 namespace sgdns::app {
 namespace {
@@ -306,7 +307,7 @@ int run_explain(int argc, const char* const* argv) {
   if (config_file.empty() || positional.empty() || positional.size() > 2)
     throw std::invalid_argument(
         "usage: sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]");
-  auto world = config::build_world(config::load_config_file(config_file), 1);
+  auto world = world::build_world(config::load_config_file(config_file), 1);
   ExplainRequest req{positional[0], positional.size() > 1 ? positional[1] : "A", client, ecs, false};
   std::puts(explain(*world, req).c_str());
   return 0;

@@ -16,6 +16,7 @@
 #include "sgdns/dns/name.h"
 #include "sgdns/engine/engine.h"
 #include "sgdns/net/rate_limit.h"
+#include "sgdns/world/build.h"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -71,7 +72,7 @@ int main() {
   config.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
   config.options.nsid = "alloc-test";
   config.options.rrl.rate = 100;  // the mix below asks ~400 a second per name: most replies are limited
-  std::shared_ptr<engine::World> built = config::build_world(config, 1);
+  std::shared_ptr<engine::World> built = world::build_world(config, 1);
   engine::World& world = *built;
   // Every other member down: answers come from live members, fallback regions and fail-open alike.
   for (std::uint32_t id = 0; id < world.health->size(); id += 2) world.health->set_up(id, false);

@@ -11,6 +11,7 @@
 
 #include "sgdns/config/config.h"
 #include "sgdns/engine/engine.h"
+#include "sgdns/world/build.h"
 
 using namespace sgdns;
 
@@ -23,7 +24,7 @@ engine::World& world() {
     c.zones.push_back({"child.example.test.", SGDNS_TEST_DATA "/golden/zones/child.example.test.zone"});
     c.options.nsid = "fuzz";
     c.options.axfr_allow = {dns::Prefix{4, {127}, 8}};
-    return config::build_world(c, 1);
+    return world::build_world(c, 1);
   }();
   return *w;
 }

@@ -29,6 +29,7 @@
 #include "sgdns/config/config.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/engine/engine.h"
+#include "sgdns/world/build.h"
 #include "sgdns/zone/zone.h"
 
 namespace fs = std::filesystem;
@@ -255,7 +256,7 @@ std::string run_case(const fs::path& dir, const fs::path& file) {
       continue;
     }
     if (w[0] == "config") {
-      holder = config::build_world(config::load_config_file((dir / w.at(1)).string()), 1);
+      holder = world::build_world(config::load_config_file((dir / w.at(1)).string()), 1);
       continue;
     }
     if (w[0] == "health") {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Server configuration: from the command line, from a JSON file (docs/configuration.md), and the World
-// it builds. Every mistake is reported with where it is (flag name or JSON path) and why.
+// Server configuration: from the command line and from a JSON file (docs/configuration.md). Parsing only:
+// world/build.h turns a Config into a World. Every mistake is reported with where it is (flag name or
+// JSON path) and why.
 #pragma once
 #include <memory>
 #include <optional>
@@ -147,8 +148,5 @@ struct CommandLine {
 /// server cookies, the second only accepted (the secret being rotated out); blank lines and lines starting
 /// with '#' are ignored. Throws ConfigError naming the file and line.
 void read_cookie_secrets(const std::string& path, engine::CookieOptions& out);
-
-/// Loads every zone and compiles a World. Throws zone::ZoneError or ConfigError.
-[[nodiscard]] std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t generation);
 
 }  // namespace sgdns::config

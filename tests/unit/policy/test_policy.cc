@@ -9,6 +9,7 @@
 #include "../engine/engine_fixture.h"
 #include "sgdns/config/config.h"
 #include "sgdns/dns/types.h"
+#include "sgdns/world/build.h"
 
 using namespace sgdns;
 
@@ -326,13 +327,13 @@ TEST_CASE("configuration mistakes name their JSON path", "[policy][config]") {
 TEST_CASE("a missing GeoIP database and a record outside every zone are refused", "[policy][config]") {
   auto cfg = config::parse_config_json(
       R"({"geoip": {"databases": ["/nonexistent.mmdb"]}, "regions": {"eu": {}},)" + kPools + "}", ".");
-  CHECK_THROWS_WITH(config::build_world(cfg, 1), Catch::StartsWith("geoip: /nonexistent.mmdb"));
+  CHECK_THROWS_WITH(world::build_world(cfg, 1), Catch::StartsWith("geoip: /nonexistent.mmdb"));
   auto outside = config::parse_config_json(
       R"({"regions": {"eu": {}}, "zones": [{"origin": "example.test.", "file": ")" SGDNS_TEST_DATA
       R"(/golden/zones/example.test.zone"}], )" +
           kPools + "}",
       ".");
-  CHECK_THROWS_WITH(config::build_world(outside, 1), "records.\"x.test.\": not in any served zone");
+  CHECK_THROWS_WITH(world::build_world(outside, 1), "records.\"x.test.\": not in any served zone");
 }
 
 TEST_CASE("operator overrides beat probes, and the TTL follows health down to min_ttl", "[policy][health]") {
