@@ -4,6 +4,8 @@
 # Steps (each reported on its own summary line at the end):
 #   format        clang-format --dry-run -Werror over src/ include/ tests/ bench/
 #   zones         kzonecheck over zones/*.zone
+#   layers        scripts/check_layers.sh: every #include "sgdns/..." and module link points down the
+#                 layers of scripts/layers.txt (its own test is tests/layers, label unit)
 #   build         build/       RelWithDebInfo, tests on
 #   ctest         every label but hostile (unit golden integration differential load deploy browser
 #                 drills docs: the status page in Chromium, the DR drills, the guides' runnable blocks)
@@ -231,6 +233,7 @@ monitoring_check() { # the alert rules lint and pass their unit tests; the dashb
 
 run_step format format_check
 run_step zones zone_check
+run_step layers bash scripts/check_layers.sh
 
 run_step build configure_and_build build all -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSGDNS_TESTS=ON \
   -DSGDNS_SANITIZE=OFF -DSGDNS_FUZZ=OFF
