@@ -5,6 +5,8 @@
 #include <ctime>
 #include <limits>
 
+#include "sgdns/dns/wire_reader.h"
+
 namespace sgdns::net {
 namespace {
 
@@ -85,7 +87,6 @@ void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
 bool TcpConnection::answer_waiting() {
   TcpContext& x = *ctx;
   const std::uint64_t now = uv_now(x.loop);
-  std::size_t off = 0;
   WorldStore::online();
   const engine::World& world = *x.store.current();
   engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Tcp};
@@ -93,15 +94,15 @@ bool TcpConnection::answer_waiting() {
   bool ok = true;
   // The backlog is checked before every message, not after a whole read: a read can hold hundreds of
   // pipelined queries, and a client that does not read must not make us buffer all their replies.
-  while (in.size() - off >= 2 && !over_bound()) {
-    const std::size_t len = (std::size_t{in[off]} << 8) | in[off + 1];
-    if (len == 0) {
+  dns::WireReader stream({in.data(), in.size()});
+  std::span<const std::uint8_t> msg;
+  while (!over_bound()) {
+    const dns::FrameStatus frame = dns::read_frame(stream, msg);
+    if (frame == dns::FrameStatus::Incomplete) break;
+    if (frame == dns::FrameStatus::Empty) {
       ok = false;  // RFC 7766 8: a zero-length message cannot be DNS
       break;
     }
-    if (in.size() - off - 2 < len) break;
-    std::span<const std::uint8_t> msg(in.data() + off + 2, len);
-    off += 2 + len;
     engine::Reply reply = engine::answer(world, msg, client, x.scratch, x.out);
     if (x.counters)
       x.counters->count(1, x.scratch.query, reply,
@@ -115,6 +116,7 @@ bool TcpConnection::answer_waiting() {
   }
   WorldStore::quiescent();
   WorldStore::offline();
+  const std::size_t off = stream.offset();
   if (off > 0) {
     in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(off));
     active_since = now;  // only a complete query makes a connection active
