@@ -15,6 +15,7 @@
 #include "sgdns/admin/router.h"
 #include "sgdns/config/config.h"
 #include "sgdns/config/duration.h"
+#include "sgdns/util/args.h"
 #include "token_file.h"
 
 namespace sgdns::app {
@@ -113,36 +114,35 @@ std::string checked_duration(const std::string& flag, const std::string& text) {
   return text;
 }
 
+constexpr args::Flag kFlags[] = {
+    {"--config", true},  {"--admin", true},  {"--cacert", true}, {"--token-file", true}, {"--reason", true},
+    {"--expires", true}, {"--client", true}, {"--ecs", true},    {"--dry-run"},
+};
+
 Options parse(int argc, const char* const* argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + ": needs a value");
-      return argv[++i];
-    };
-    if (a == "--config")
-      o.config_file = value();
+  for (args::Item& item : args::split(argc, argv, kFlags, true, "(see sgdns ctl --help)")) {
+    const std::string& a = item.flag;
+    if (a.empty())
+      o.words.push_back(std::move(item.value));
+    else if (a == "--config")
+      o.config_file = item.value;
     else if (a == "--admin")
-      o.admin = value();
+      o.admin = item.value;
     else if (a == "--cacert")
-      o.cacert = value();
+      o.cacert = item.value;
     else if (a == "--token-file")
-      o.token_file = value();
+      o.token_file = item.value;
     else if (a == "--reason")
-      o.reason = value();
+      o.reason = item.value;
     else if (a == "--expires")
-      o.expires = checked_duration(a, value());
+      o.expires = checked_duration(a, item.value);
     else if (a == "--client")
-      o.client = value();
+      o.client = item.value;
     else if (a == "--ecs")
-      o.ecs = value();
+      o.ecs = item.value;
     else if (a == "--dry-run")
       o.dry_run = true;
-    else if (a.rfind("--", 0) == 0)
-      throw std::invalid_argument(a + ": unknown option (see sgdns ctl --help)");
-    else
-      o.words.push_back(a);
   }
   return o;
 }
@@ -205,11 +205,9 @@ const char* ctl_usage() {
 
 int run_ctl(int argc, const char* const* argv) {
   try {
-    for (int i = 1; i < argc; ++i) {
-      if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-        std::fputs(kUsage, stdout);
-        return 0;
-      }
+    if (args::wants_help(argc, argv)) {
+      std::fputs(kUsage, stdout);
+      return 0;
     }
     Options o = parse(argc, argv);
     apply_config_file(o);

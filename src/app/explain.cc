@@ -22,6 +22,7 @@
 #include "sgdns/dns/types.h"
 #include "sgdns/engine/engine.h"
 #include "sgdns/engine/locate.h"
+#include "sgdns/util/args.h"
 #include "sgdns/world/build.h"
 
 namespace sgdns::app {
@@ -284,25 +285,21 @@ int run_explain(int argc, const char* const* argv) {
   std::string config_file, client = "127.0.0.1";
   std::optional<std::string> ecs;
   std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + ": needs a value");
-      return argv[++i];
-    };
-    if (a == "--config")
-      config_file = value();
-    else if (a == "--client")
-      client = value();
-    else if (a == "--ecs")
-      ecs = value();
-    else if (a == "--help") {
+  static constexpr args::Flag kFlags[] = {
+      {"--help"}, {"-h"}, {"--config", true}, {"--client", true}, {"--ecs", true}};
+  for (args::Item& item : args::split(argc, argv, kFlags, true, "(see sgdns explain --help)")) {
+    if (item.flag.empty())
+      positional.push_back(std::move(item.value));
+    else if (item.flag == "--config")
+      config_file = item.value;
+    else if (item.flag == "--client")
+      client = item.value;
+    else if (item.flag == "--ecs")
+      ecs = item.value;
+    else {  // --help, -h
       std::puts("Usage: sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]");
       return 0;
-    } else if (a.rfind("--", 0) == 0)
-      throw std::invalid_argument(a + ": unknown option");
-    else
-      positional.push_back(a);
+    }
   }
   if (config_file.empty() || positional.empty() || positional.size() > 2)
     throw std::invalid_argument(

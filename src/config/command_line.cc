@@ -2,13 +2,13 @@
 // Command-line flags: quick use and tests without a configuration file, or --config FILE.
 #include <unistd.h>
 
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "defaults.h"
 #include "sgdns/config/config.h"
+#include "sgdns/util/args.h"
 
 namespace sgdns::config {
 namespace {
@@ -27,26 +27,34 @@ long parse_int(const std::string& flag, const std::string& value, long lo, long 
   return v;
 }
 
-const std::set<std::string> kFlagsWithValue = {"--config",
-                                               "--zone",
-                                               "--listen",
-                                               "--nsid",
-                                               "--threads",
-                                               "--axfr-allow",
-                                               "--tcp-idle-timeout",
-                                               "--tcp-max-connections",
-                                               "--edns-max-payload",
-                                               "--log-level",
-                                               "--admin",
-                                               "--admin-token-file",
-                                               "--admin-read-token-file",
-                                               "--admin-tls-certificate",
-                                               "--admin-tls-key",
-                                               "--state-file",
-                                               "--user",
-                                               "--group",
-                                               "--rrl-rate",
-                                               "--cookie-secret-file"};
+// Every flag `sgdns` knows, and whether a value follows it (usage() explains each).
+constexpr args::Flag kFlags[] = {
+    {"--help"},
+    {"-h"},
+    {"--version"},
+    {"--no-chaos"},
+    {"--no-rrl"},
+    {"--config", true},
+    {"--zone", true},
+    {"--listen", true},
+    {"--nsid", true},
+    {"--threads", true},
+    {"--axfr-allow", true},
+    {"--tcp-idle-timeout", true},
+    {"--tcp-max-connections", true},
+    {"--edns-max-payload", true},
+    {"--log-level", true},
+    {"--admin", true},
+    {"--admin-token-file", true},
+    {"--admin-read-token-file", true},
+    {"--admin-tls-certificate", true},
+    {"--admin-tls-key", true},
+    {"--state-file", true},
+    {"--user", true},
+    {"--group", true},
+    {"--rrl-rate", true},
+    {"--cookie-secret-file", true},
+};
 
 ZoneSource parse_zone_flag(const std::string& value) {
   auto eq = value.find('=');
@@ -115,18 +123,15 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     bool nsid = false, threads = false, chaos = false, idle = false, maxconn = false, payload = false,
          level = false, rrl_off = false, rrl_rate = false;
   } set;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    std::string value;
-    if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (flag != "--help" && flag != "-h" && flag != "--version" && flag != "--no-chaos" &&
-               flag != "--no-rrl") {
-      if (!kFlagsWithValue.count(flag)) throw ConfigError(flag + ": unknown option (see --help)");
-      if (i + 1 >= argc) throw ConfigError(flag + ": needs a value (see --help)");
-      value = argv[++i];
-    }
+  std::vector<args::Item> items;
+  try {
+    items = args::split(argc, argv, kFlags, false, "(see --help)");
+  } catch (const args::UsageError& e) {
+    throw ConfigError(e.what());
+  }
+  for (const args::Item& item : items) {
+    const std::string& flag = item.flag;
+    const std::string& value = item.value;
     try {
       if (flag == "--help" || flag == "-h") {
         cl.action = CommandLineAction::Help;
