@@ -1,37 +1,38 @@
 // SPDX-License-Identifier: MIT
-// Control: owns the served World and everything that changes it (reloads, health results, operator
-// overrides), and answers the admin API. The query threads never wait for it.
+// Control: wires the server together and runs its control thread (app-private). It owns the served World
+// store, the transports, the prober and the admin port, and answers admin requests by handing them to
+// its pieces: Reloader (reloads), HealthSink (probe results), Overrides (operator overrides) and the admin
+// views. Every one of its methods runs on the control thread (control_loop.h): the prober and civetweb
+// post to it (AdminGate), so none of its state needs a lock, and the query threads never wait for it.
 #pragma once
-#include <uv.h>
-
-#include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
-#include "overrides_store.h"
-#include "reload_report.h"
+#include "admin_gate.h"
+#include "control_loop.h"
+#include "health_sink.h"
+#include "overrides.h"
+#include "reloader.h"
 #include "sgdns/admin/admin_server.h"
 #include "sgdns/config/config.h"
-#include "sgdns/health/endpoint_set.h"
 #include "sgdns/health/prober.h"
 #include "sgdns/metrics/metrics.h"
 #include "sgdns/net/world_store.h"
-#include "status_history.h"
 
 namespace sgdns::app {
 
 class Control final : public admin::Backend {
  public:
+  /// Builds the first World; the constructing thread is the control thread.
   explicit Control(config::Config config);
   ~Control() override;
 
   /// Starts transports, prober and admin port; runs the control loop until SIGTERM or SIGINT.
   int run();
 
+  // The admin backend, on the control thread (civetweb's threads reach it through AdminGate).
   admin::Response status() override;
-  admin::Response status_page() override;
   admin::Response set_override(const std::string& pool, const std::string& member,
                                const nlohmann::json& body) override;
   admin::Response clear_override(const std::string& pool, const std::string& member) override;
@@ -43,51 +44,26 @@ class Control final : public admin::Backend {
   admin::Response metrics() override;
 
  private:
-  struct ReloadOutcome {
-    bool ok;
-    std::string message;
-    nlohmann::json changes;
-    std::uint64_t generation;           // the generation serving afterwards (read under reload_mu_)
-    std::vector<std::string> warnings;  // restart-only settings changed, zone content under an old serial
-  };
-  /// Loads the configuration and zones again; `trigger` says who asked (logged). A dry run builds and
-  /// compares everything but installs nothing.
-  /// GET /v1/status's document; the status page is drawn from it too.
-  nlohmann::json status_json();
-  ReloadOutcome do_reload(const std::string& trigger, bool dry_run);
-  admin::Response reload_response(const ReloadOutcome& r, bool dry_run);
+  Reloader::Outcome reload_from(const std::string& trigger, bool dry_run);
+  /// Makes `world` current: health state and overrides carried over from the old one, published, and the
+  /// prober pointed at its targets.
+  void install(std::shared_ptr<engine::World> world);
+  void update_world_metrics(const engine::World& world);
   /// Logs each GeoIP database a World was compiled from (at start and after each reload).
   static void log_geoip(const engine::World& world);
-  /// Makes `world` current: carries health state and overrides over from the old one, publishes it and
-  /// points the prober at its targets. Caller holds reload_mu_.
-  void install(std::shared_ptr<engine::World> world);
-  void on_probe(const health::Endpoint& endpoint, bool up, bool change, const health::ProbeResult& result);
-  void apply_overrides_locked(engine::World& world);
-  void expire_overrides();
-  void persist_overrides_locked();
-  void update_world_metrics(const engine::World& world);
 
-  config::Config config_;
-  StartSettings start_settings_;    // what a reload cannot change: compared against, never updated
-  std::atomic<bool> ready_{false};  // /v1/ready: serving, not starting or stopping
+  ControlLoop loop_;  // first: the pieces below post to it
   metrics::Metrics metrics_;
+  Reloader reloader_;
+  HealthSink health_sink_;
+  Overrides overrides_;
+  admin::Tokens tokens_;
   std::unique_ptr<net::WorldStore> store_;
   std::unique_ptr<health::Prober> prober_;
+  std::unique_ptr<AdminGate> gate_;
   std::unique_ptr<admin::AdminServer> admin_;
-  admin::Tokens tokens_;
-
-  std::mutex reload_mu_;  // one reload at a time (SIGHUP and POST /v1/reload); guards config_, generation_
-  std::uint64_t generation_ = 1;
-
-  /// Guards what health results and overrides write: the table they go to and the name -> id map.
-  std::mutex health_mu_;
-  std::shared_ptr<health::HealthTable> health_;
-  std::shared_ptr<const policy::Policy> policy_;
-  health::EndpointSet endpoints_;  // of the installed World, by Endpoint::key()
-  std::map<std::string, Override> overrides_;
-  OverridesStore overrides_store_;
+  bool ready_ = false;  // /v1/ready: serving, not starting or stopping
   double started_ = 0;
-  StatusHistory history_;  // flips and reloads for the status page
 };
 
 }  // namespace sgdns::app

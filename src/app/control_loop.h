@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// ControlLoop: the one thread that changes the server's shared state (app-private). Reloads, health
+// results, overrides and admin requests all run on it: other threads (civetweb's, the prober's) post work
+// to it and, where they need an answer, wait for it. So nothing it runs needs a lock, and no piece of
+// the control side is ever entered from two threads.
+#pragma once
+#include <uv.h>
+
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace sgdns::app {
+
+class ControlLoop {
+ public:
+  /// The constructing thread is the control thread: run() must be called on it.
+  ControlLoop();
+  ~ControlLoop();
+  ControlLoop(const ControlLoop&) = delete;
+  ControlLoop& operator=(const ControlLoop&) = delete;
+
+  /// The libuv loop, for the control thread's own signals and timers.
+  [[nodiscard]] uv_loop_t* uv() noexcept { return &loop_; }
+  [[nodiscard]] bool on_control_thread() const noexcept { return std::this_thread::get_id() == owner_; }
+
+  /// Any thread: `task` runs on the control thread, in posting order. False (and the task is dropped)
+  /// once the loop is closed.
+  bool post(std::function<void()> task);
+
+  /// Any thread: runs `fn` on the control thread and returns its result (an exception it throws is
+  /// rethrown here). On the control thread itself it runs at once. nullopt once the loop is closed.
+  template <class F>
+  std::optional<std::invoke_result_t<F&>> call(F&& fn) {
+    using R = std::invoke_result_t<F&>;
+    if (on_control_thread()) return fn();
+    auto done = std::make_shared<std::promise<R>>();
+    std::future<R> result = done->get_future();
+    if (!post([done, &fn] {
+          try {
+            done->set_value(fn());
+          } catch (...) {
+            done->set_exception(std::current_exception());
+          }
+        }))
+      return std::nullopt;
+    return result.get();
+  }
+
+  /// Control thread: runs posted work, signals and timers until stop().
+  void run();
+  /// Control thread: makes run() return once the current callback is done.
+  void stop();
+  /// Control thread: refuses further posts and runs what was already posted, so no waiting caller is
+  /// left without an answer.
+  void close();
+
+ private:
+  void drain();
+
+  std::thread::id owner_;
+  uv_loop_t loop_;
+  uv_async_t wake_;
+  std::mutex mu_;  // guards queue_ and closed_: the one door between the other threads and this one
+  std::vector<std::function<void()>> queue_;
+  bool closed_ = false;
+};
+
+}  // namespace sgdns::app

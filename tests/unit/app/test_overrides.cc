@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// Overrides: forced into the served table, written to the state file first, kept across a reload that
+// removes the member, expired on time, and nothing changes when the state file cannot be written.
+#include <catch2/catch.hpp>
+
+#include "app_world.h"
+#include "overrides.h"
+#include "sgdns/policy/policy.h"
+
+using namespace sgdns;
+using namespace sgdns::app;
+using namespace sgdns::app::testing;
+
+namespace {
+
+std::uint32_t id_of(const engine::World& w, const std::string& pool, const std::string& member) {
+  const std::int64_t id = w.policy->health_id(pool, member);
+  REQUIRE(id >= 0);
+  return static_cast<std::uint32_t>(id);
+}
+
+Override down(const std::string& pool, const std::string& member, double expires = 0) {
+  return {pool, member, false, "maintenance", 1000, expires};
+}
+
+}  // namespace
+
+TEST_CASE("Overrides force the served table and persist before they apply", "[app][overrides]") {
+  ScratchFolder folder;
+  auto world = build(write_config(folder));
+  metrics::Metrics metrics;
+  Overrides overrides(folder.file("state.json"), metrics);
+  overrides.install(*world);
+
+  CHECK(overrides.set(down("primary", "192.0.2.100")).status == 200);
+  CHECK_FALSE(world->health->up(id_of(*world, "primary", "192.0.2.100")));
+  CHECK(world->health->up(id_of(*world, "standby", "192.0.2.100")));  // an override is per pool member
+
+  // A fresh start reads it back from the state file.
+  Overrides restarted(folder.file("state.json"), metrics);
+  restarted.restore(2000);
+  REQUIRE(restarted.all().count("primary/192.0.2.100") == 1);
+
+  CHECK(overrides.clear("primary", "192.0.2.100").status == 200);
+  CHECK(world->health->forced(id_of(*world, "primary", "192.0.2.100")) == health::HealthTable::Forced::None);
+  CHECK(overrides.clear("primary", "192.0.2.100").status == 404);
+}
+
+TEST_CASE("Overrides refuse names the World does not have", "[app][overrides]") {
+  ScratchFolder folder;
+  auto world = build(write_config(folder));
+  metrics::Metrics metrics;
+  Overrides overrides("", metrics);
+  overrides.install(*world);
+  const Overrides::Result no_pool = overrides.set(down("nope", "192.0.2.100"));
+  CHECK(no_pool.status == 404);
+  CHECK(no_pool.error == "no pool \"nope\"");
+  const Overrides::Result no_member = overrides.set(down("primary", "192.0.2.7"));
+  CHECK(no_member.status == 404);
+  CHECK(no_member.error == "no member \"192.0.2.7\" in pool \"primary\"");
+  CHECK(overrides.all().empty());
+}
+
+TEST_CASE("Overrides change nothing when the state file cannot be written", "[app][overrides]") {
+  ScratchFolder folder;
+  auto world = build(write_config(folder));
+  metrics::Metrics metrics;
+  Overrides overrides(folder.file("missing-folder/state.json"), metrics);
+  overrides.install(*world);
+  const Overrides::Result r = overrides.set(down("primary", "192.0.2.100"));
+  CHECK(r.status == 500);
+  CHECK(overrides.all().empty());
+  CHECK(world->health->up(id_of(*world, "primary", "192.0.2.100")));
+}
+
+TEST_CASE("Overrides outlive a reload that removes the member, and apply when it returns",
+          "[app][overrides]") {
+  ScratchFolder folder;
+  const std::string config = write_config(folder);
+  auto world = build(config);
+  metrics::Metrics metrics;
+  Overrides overrides("", metrics);
+  overrides.install(*world);
+  REQUIRE(overrides.set(down("primary", "192.0.2.101")).status == 200);
+
+  write_config(folder, "", R"("192.0.2.100")");
+  auto without = build(config, 2);
+  overrides.install(*without);
+  REQUIRE(overrides.all().size() == 1);
+  CHECK_FALSE(overrides.applies(overrides.all().begin()->second));
+
+  write_config(folder);
+  auto back = build(config, 3);
+  overrides.install(*back);
+  CHECK(overrides.applies(overrides.all().begin()->second));
+  CHECK_FALSE(back->health->up(id_of(*back, "primary", "192.0.2.101")));
+}
+
+TEST_CASE("Overrides expire when their time comes, not before", "[app][overrides]") {
+  ScratchFolder folder;
+  auto world = build(write_config(folder));
+  metrics::Metrics metrics;
+  Overrides overrides(folder.file("state.json"), metrics);
+  overrides.install(*world);
+  REQUIRE(overrides.set(down("primary", "192.0.2.100", 1500)).status == 200);
+  overrides.expire(1499);
+  CHECK(overrides.all().size() == 1);
+  CHECK_FALSE(world->health->up(id_of(*world, "primary", "192.0.2.100")));
+  overrides.expire(1500);
+  CHECK(overrides.all().empty());
+  CHECK(world->health->up(id_of(*world, "primary", "192.0.2.100")));
+  Overrides restarted(folder.file("state.json"), metrics);
+  restarted.restore(0);
+  CHECK(restarted.all().empty());  // the expiry was written too
+}
