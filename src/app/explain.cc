@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Explain: re-derives each decision of a dynamic answer with the same data the engine used, and reports
-// the engine's actual reply beside it.
+// Explain: runs one query through the engine with a trace (engine/trace.h) and prints what the engine
+// recorded: where it placed the client and by which rule, each pool and member it considered and why it
+// skipped them, and the answer it planned. The GeoIP record of the client's network is shown beside it
+// as information only; nothing here decides anything again.
 #include "sgdns/app/explain.h"
 
 #include <arpa/inet.h>
@@ -9,6 +11,7 @@
 #include <ldns/ldns.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -21,7 +24,7 @@
 #include "sgdns/dns/prefix.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/engine/engine.h"
-#include "sgdns/engine/locate.h"
+#include "sgdns/engine/trace.h"
 #include "sgdns/util/args.h"
 #include "sgdns/world/build.h"
 
@@ -45,7 +48,10 @@ void put16(std::vector<std::uint8_t>& v, unsigned x) {
 
 std::vector<std::uint8_t> build_query(const std::vector<std::uint8_t>& name, std::uint16_t type,
                                       const std::optional<dns::Prefix>& ecs) {
-  std::vector<std::uint8_t> v = {0x5e, 0x11, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+  static constexpr std::uint8_t kHeader[] = {0x5e, 0x11, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};  // ID, QD 1, AR 1
+  std::vector<std::uint8_t> v;
+  v.reserve(sizeof kHeader + name.size() + 64);
+  v.insert(v.end(), std::begin(kHeader), std::end(kHeader));
   v.insert(v.end(), name.begin(), name.end());
   put16(v, type);
   put16(v, dns::rrclass::kIN);
@@ -65,20 +71,57 @@ std::vector<std::uint8_t> build_query(const std::vector<std::uint8_t>& name, std
   return v;
 }
 
-/// The address geo decisions are made on: the ECS address when it is used, else the resolver's.
-sockaddr_storage located_address(const sockaddr_storage& client, const std::optional<dns::Prefix>& ecs) {
-  if (!ecs) return client;
-  sockaddr_storage out{};
-  if (ecs->family == 4) {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
-    in4->sin_family = AF_INET;
-    std::memcpy(&in4->sin_addr, ecs->bytes, 4);
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
-    in6->sin6_family = AF_INET6;
-    std::memcpy(&in6->sin6_addr, ecs->bytes, 16);
+std::string type_text(std::uint16_t type) {
+  char* s = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
+  std::string text = s ? s : "TYPE" + std::to_string(type);
+  std::free(s);
+  return text;
+}
+
+std::string rcode_text(std::uint16_t rcode) {
+  static constexpr const char* kNames[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+  return rcode < std::size(kNames) ? kNames[rcode] : "RCODE" + std::to_string(rcode);
+}
+
+/// One RDATA in presentation form: the types a zone here holds, RFC 3597's generic form for the rest.
+std::string rdata_text(std::uint16_t type, const std::uint8_t* d, std::size_t n) {
+  namespace t = dns::rrtype;
+  if ((type == t::kA && n == 4) || (type == t::kAAAA && n == 16)) return dns::ip_text(n == 4 ? 4 : 6, d);
+  if (type == t::kCNAME || type == t::kNS || type == t::kPTR) return dns::name_to_text(d);
+  if (type == t::kMX && n > 2) return std::to_string((d[0] << 8) | d[1]) + " " + dns::name_to_text(d + 2);
+  char hex[3];
+  std::string out = "\\# " + std::to_string(n) + (n ? " " : "");
+  for (std::size_t i = 0; i < n; ++i) {
+    std::snprintf(hex, sizeof hex, "%02X", d[i]);
+    out += hex;
   }
   return out;
+}
+
+/// The lines of one planned RRset, "owner TTL IN TYPE RDATA" (tab-separated, as dig and ldns print).
+void put_rrset(const engine::Plan& plan, const engine::PlanItem& item, json& lines) {
+  const std::string prefix = dns::name_to_text(item.owner) + "\t" + std::to_string(item.ttl) + "\tIN\t";
+  if (item.dynamic >= 0) {
+    const engine::DynamicSet& set = plan.dynamic[static_cast<std::size_t>(item.dynamic)];
+    for (std::size_t i = 0; i < set.count; ++i)
+      lines.push_back(prefix + type_text(set.type) + "\t" + rdata_text(set.type, set.rdata[i], set.rdlen[i]));
+    return;
+  }
+  for (const auto rr : item.zone->rdata(*item.rrset))
+    lines.push_back(prefix + type_text(item.rrset->type) + "\t" +
+                    rdata_text(item.rrset->type, rr.data, rr.size));
+}
+
+/// The answer the engine planned (the reply is written from this plan), not a parse of the reply.
+json reply_json(const engine::Reply& r, const engine::Plan& plan) {
+  json j;
+  j["rcode"] = rcode_text(r.rcode);
+  j["authoritative"] = plan.authoritative && r.outcome != engine::Outcome::Refused;
+  j["answer"] = json::array();
+  j["authority"] = json::array();
+  for (std::size_t i = 0; i < plan.answer_count; ++i) put_rrset(plan, plan.answer[i], j["answer"]);
+  for (std::size_t i = 0; i < plan.authority_count; ++i) put_rrset(plan, plan.authority[i], j["authority"]);
+  return j;
 }
 
 json location_json(const geo::Location& l) {
@@ -92,120 +135,126 @@ json location_json(const geo::Location& l) {
   return j;
 }
 
-/// Why `address` maps to a region, in the compiler's precedence order.
-json region_reason(const policy::Policy& p, policy::Kind kind, const sockaddr* address, json& network) {
-  auto region_name = [&](std::int32_t r) { return p.regions[static_cast<std::size_t>(r)].name; };
-  geo::Location loc;
+/// What the GeoIP databases hold for `address`: information for the reader, never an input to the
+/// decision (the engine placed the client with the compiled prefix maps).
+json network_json(const policy::Policy& p, const sockaddr* address) {
+  json network = nullptr;
   for (const std::string& db : p.location_databases) {
     if (auto found = geo::lookup_database(db, address)) {
-      loc = found->location;
-      network = {{"database", db}, {"prefix_length", found->prefix_length}, {"location", location_json(loc)}};
+      network = {{"database", db},
+                 {"prefix_length", found->prefix_length},
+                 {"location", location_json(found->location)}};
       break;
     }
   }
-  std::uint32_t asn = 0;
   for (const std::string& db : p.asn_databases) {
-    if (auto found = geo::lookup_database(db, address)) asn = found->location.asn;
-  }
-  if (asn) network["asn"] = asn;
-  if (kind == policy::Kind::Geo) {
-    for (auto it = p.cidr_map.rbegin(); it != p.cidr_map.rend(); ++it) {
-      if (dns::address_in(std::span(&it->first, 1), address))
-        return {
-            {"rule", "cidr"}, {"matched", dns::prefix_text(it->first)}, {"region", region_name(it->second)}};
-    }
-    if (auto it = p.asn_map.find(std::to_string(asn)); asn && it != p.asn_map.end())
-      return {{"rule", "asn"}, {"matched", asn}, {"region", region_name(it->second)}};
-    for (const auto& [rule, map, key] : {std::tuple{"subdivision", &p.subdivision_map, loc.subdivision},
-                                         std::tuple{"country", &p.country_map, loc.country},
-                                         std::tuple{"continent", &p.continent_map, loc.continent}}) {
-      if (auto it = map->find(key); !key.empty() && it != map->end())
-        return {{"rule", rule}, {"matched", key}, {"region", region_name(it->second)}};
+    if (auto found = geo::lookup_database(db, address); found && found->location.asn) {
+      if (network.is_null()) network = json::object();
+      network["asn"] = found->location.asn;
     }
   }
-  if (loc.has_coordinates) {
-    std::int32_t best = -1;
-    double best_km = 0;
-    for (std::size_t i = 0; i < p.regions.size(); ++i) {
-      const policy::Region& r = p.regions[i];
-      if (!r.has_location) continue;
-      double km = geo::great_circle_km(loc.latitude, loc.longitude, r.latitude, r.longitude);
-      if (best < 0 || km < best_km) best = static_cast<std::int32_t>(i), best_km = km;
-    }
-    if (best >= 0)
-      return {
-          {"rule", "nearest"}, {"distance_km", static_cast<long>(best_km)}, {"region", region_name(best)}};
-  }
-  return {{"rule", "default"}, {"region", region_name(p.default_region)}};
+  return network;
 }
 
-json pools_json(const engine::World& world, const policy::Record& rec, std::int32_t region) {
-  const policy::Policy& p = *world.policy;
-  const auto& order = (rec.kind == policy::Kind::Geo || rec.kind == policy::Kind::Nearest)
-                          ? rec.order[static_cast<std::size_t>(region)]
-                          : rec.pools;
-  json out = json::array();
-  for (std::int32_t index : order) {
-    const policy::Pool& pool = p.pools[static_cast<std::size_t>(index)];
-    json j = {{"pool", pool.name}};
-    j["region"] =
-        pool.region >= 0 ? json(p.regions[static_cast<std::size_t>(pool.region)].name) : json(nullptr);
-    auto state = [&](std::uint32_t id) { return !world.health || world.health->up(id) ? "up" : "down"; };
-    if (pool.is_cname()) {
-      j["cname"] = dns::name_to_text(pool.cname.data());
-      j["state"] = state(pool.cname_health_id);
-    } else {
-      j["members"] = json::array();
-      for (const policy::Member& m : pool.members)
-        j["members"].push_back({{"address", m.address}, {"weight", m.weight}, {"state", state(m.health_id)}});
-    }
-    out.push_back(j);
+/// The address the engine placed: the ECS address when it used ECS, else the resolver's.
+sockaddr_storage placed_address(const sockaddr_storage& client, const dns::Query& q, bool from_ecs) {
+  if (!from_ecs) return client;
+  sockaddr_storage out{};
+  if (q.edns.ecs.family == 1) {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&out);
+    in4->sin_family = AF_INET;
+    std::memcpy(&in4->sin_addr, q.edns.ecs.address, 4);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+    in6->sin6_family = AF_INET6;
+    std::memcpy(&in6->sin6_addr, q.edns.ecs.address, 16);
   }
   return out;
 }
 
-json reply_json(const std::uint8_t* wire, std::size_t size) {
-  ldns_pkt* pkt = nullptr;
-  if (size == 0 || ldns_wire2pkt(&pkt, wire, size) != LDNS_STATUS_OK) return nullptr;
-  json j;
-  ldns_lookup_table* rc = ldns_lookup_by_id(ldns_rcodes, ldns_pkt_get_rcode(pkt));
-  j["rcode"] = rc ? rc->name : "?";
-  j["authoritative"] = static_cast<bool>(ldns_pkt_aa(pkt));
-  for (const auto& [key, list] :
-       {std::pair{"answer", ldns_pkt_answer(pkt)}, std::pair{"authority", ldns_pkt_authority(pkt)}}) {
-    j[key] = json::array();
-    for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
-      char* s = ldns_rr2str(ldns_rr_list_rr(list, i));
-      std::string text = s;
-      free(s);
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-      j[key].push_back(text);
-    }
+/// `address` cut to its first `length` bits.
+dns::Prefix prefix_at(const sockaddr* address, int length) {
+  dns::Prefix p;
+  p.family = address->sa_family == AF_INET ? 4 : 6;
+  p.length = length;
+  const auto* bytes =
+      p.family == 4
+          ? reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in*>(address)->sin_addr)
+          : reinterpret_cast<const std::uint8_t*>(&reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
+  for (int bit = 0; bit < length; ++bit)
+    p.bytes[bit / 8] |= static_cast<std::uint8_t>(bytes[bit / 8] & (0x80 >> (bit % 8)));
+  return p;
+}
+
+/// The region the engine chose and the rule that chose it (trace), with what the rule matched taken from
+/// the network's GeoIP record or the prefix that decided.
+json region_json(const policy::Policy& p, const engine::ClientRegion& where, const sockaddr* placed,
+                 const json& network) {
+  const policy::LocateRule rule = where.rule();
+  json j = {{"rule", policy::rule_name(rule)},
+            {"region", p.regions[static_cast<std::size_t>(where.region())].name},
+            {"from_ecs", where.from_ecs},
+            {"decided_by_prefix_length", where.scope}};
+  const json location = network.is_object() && network.contains("location") ? network["location"] : json();
+  auto from_location = [&](const char* key) {
+    if (location.is_object() && location.contains(key)) j["matched"] = location[key];
+  };
+  switch (rule) {
+    case policy::LocateRule::Cidr:
+      // The compiled map stops at the configured prefix (or inside it, where another mapping splits it).
+      j["matched"] = dns::prefix_text(prefix_at(placed, where.scope));
+      break;
+    case policy::LocateRule::Asn:
+      if (network.is_object() && network.contains("asn")) j["matched"] = network["asn"];
+      break;
+    case policy::LocateRule::Subdivision:
+      from_location("subdivision");
+      break;
+    case policy::LocateRule::Country:
+      from_location("country");
+      break;
+    case policy::LocateRule::Continent:
+      from_location("continent");
+      break;
+    case policy::LocateRule::Nearest:
+      from_location("coordinates");
+      break;
+    case policy::LocateRule::Default:
+      if (where.from_ecs && where.scope == 0)
+        j["why"] = "ECS source prefix 0: no address information may be used";
+      break;
   }
-  ldns_pkt_free(pkt);
   return j;
 }
 
-std::uint8_t scope_of(const std::uint8_t* wire, std::size_t size, bool& present) {
-  // The ECS option is last in our replies: family(2) source(1) scope(1) address.
-  present = false;
-  ldns_pkt* pkt = nullptr;
-  if (size == 0 || ldns_wire2pkt(&pkt, wire, size) != LDNS_STATUS_OK) return 0;
-  std::uint8_t scope = 0;
-  if (ldns_rdf* data = ldns_pkt_edns_data(pkt)) {
-    const std::uint8_t* p = ldns_rdf_data(data);
-    std::size_t n = ldns_rdf_size(data);
-    for (std::size_t i = 0; i + 4 <= n;) {
-      unsigned code = (p[i] << 8) | p[i + 1], len = (p[i + 2] << 8) | p[i + 3];
-      if (code == dns::edns_opt::kECS && len >= 4 && i + 4 + len <= n) {
-        present = true;
-        scope = p[i + 7];
+/// The pools of one decision in the order the engine tried them, each with its verdict and members.
+json pools_json(const policy::Policy& p, const engine::TraceStep& step) {
+  json out = json::array();
+  for (const engine::TraceStep::Pool& traced : step.pools) {
+    const policy::Pool& pool = p.pools[static_cast<std::size_t>(traced.pool)];
+    json j = {{"pool", pool.name}};
+    j["region"] =
+        pool.region >= 0 ? json(p.regions[static_cast<std::size_t>(pool.region)].name) : json(nullptr);
+    j["verdict"] = engine::verdict_name(traced.verdict);
+    if (pool.is_cname()) {
+      j["cname"] = dns::name_to_text(pool.cname.data());
+      j["state"] = traced.up ? "up" : "down";
+    } else {
+      j["members"] = json::array();
+      for (std::size_t i = 0; i < pool.members.size(); ++i) {
+        const policy::Member& m = pool.members[i];
+        const engine::TracedMember& t = traced.members[i];
+        json member = {{"address", m.address}, {"weight", m.weight}, {"state", t.up ? "up" : "down"}};
+        if (t.other_family)
+          member["skipped"] = "other address family";
+        else if (!t.up)
+          member["skipped"] = "down";
+        j["members"].push_back(member);
       }
-      i += 4 + len;
     }
+    out.push_back(j);
   }
-  ldns_pkt_free(pkt);
-  return scope;
+  return out;
 }
 
 }  // namespace
@@ -233,51 +282,50 @@ std::string explain(const engine::World& world, const ExplainRequest& req) {
                       : "not seen: sgdns explain runs offline, without probes or overrides, so every "
                         "member shows as up; `sgdns ctl explain` asks the running server";
 
+  engine::Trace trace;
   engine::Scratch scratch;
+  scratch.trace = &trace;
   std::vector<std::uint8_t> reply(65535);
   engine::Client c{reinterpret_cast<const sockaddr*>(&client), engine::Transport::Tcp};
-  engine::Reply r = engine::answer(world, build_query(name, type, ecs), c, scratch, reply);
-  out["reply"] = reply_json(reply.data(), r.size);
-  bool ecs_present = false;
-  std::uint8_t scope = scope_of(reply.data(), r.size, ecs_present);
-  out["ecs_scope"] = ecs_present ? json(scope) : json(nullptr);
+  const engine::Reply r = engine::answer(world, build_query(name, type, ecs), c, scratch, reply);
+  out["reply"] = reply_json(r, scratch.plan);
+  out["ecs_scope"] = scratch.query.edns.has_ecs ? json(scratch.plan.ecs_scope) : json(nullptr);
 
-  std::vector<std::uint8_t> lname = name;
-  dns::name_to_lower(lname.data(), lname.size());
-  const policy::Record* rec = world.policy ? world.policy->find(lname.data(), lname.size()) : nullptr;
-  if (!rec) {
+  if (trace.steps.empty()) {
     out["record"] = nullptr;
-    out["note"] = "no dynamic record at this name: the answer is the zone's static data";
+    out["note"] = "no dynamic record answered this name: the answer is the zone's static data";
     return admin::json_text(out, 2);
   }
   const policy::Policy& p = *world.policy;
+  const engine::TraceStep& step = trace.steps.front();
+  const policy::Record& rec = p.records[static_cast<std::size_t>(step.record)];
   static constexpr const char* kKinds[] = {"geo", "nearest", "weighted", "failover", "multivalue"};
-  out["record"] = {{"name", rec->name},
-                   {"policy", kKinds[static_cast<int>(rec->kind)]},
-                   {"ttl", rec->ttl},
-                   {"max_answers", rec->max_answers},
-                   {"fail_open", rec->fail_open}};
-  bool use_ecs = ecs && engine::ecs_trusted(p, c.address);
-  out["client"]["ecs_used"] = use_ecs;
-  sockaddr_storage located = located_address(client, use_ecs ? ecs : std::nullopt);
-  std::int32_t region = p.default_region;
-  if (rec->kind == policy::Kind::Geo || rec->kind == policy::Kind::Nearest) {
-    out["client"]["located_address"] = dns::ip_text(reinterpret_cast<const sockaddr*>(&located));
-    json network = nullptr;
-    if (use_ecs && ecs->length == 0) {
-      out["region"] = {{"rule", "default"},
-                       {"why", "ECS source prefix 0: no address information may be used"},
-                       {"region", p.regions[static_cast<std::size_t>(region)].name}};
-    } else {
-      out["region"] = region_reason(p, rec->kind, reinterpret_cast<const sockaddr*>(&located), network);
-      region = p.region_index(out["region"]["region"].get<std::string>());
-    }
+  out["record"] = {{"name", rec.name},
+                   {"policy", kKinds[static_cast<int>(rec.kind)]},
+                   {"ttl", rec.ttl},
+                   {"max_answers", rec.max_answers},
+                   {"fail_open", rec.fail_open}};
+  out["client"]["ecs_used"] = step.located && step.where.from_ecs;
+  if (step.located) {
+    const sockaddr_storage placed = placed_address(client, scratch.query, step.where.from_ecs);
+    const auto* placed_sa = reinterpret_cast<const sockaddr*>(&placed);
+    out["client"]["located_address"] = dns::ip_text(placed_sa);
+    const json network = network_json(p, placed_sa);
+    out["region"] = region_json(p, step.where, placed_sa, network);
     out["network"] = network;
-    engine::ClientRegion compiled = engine::locate_client(p, rec->kind, c, scratch.query);
-    if (compiled.region != region)
-      out["region"]["compiled_map_says"] = p.regions[static_cast<std::size_t>(compiled.region)].name;
   }
-  out["pools"] = pools_json(world, *rec, region);
+  out["pools"] = pools_json(p, step);
+  out["chosen"] =
+      step.chosen >= 0 ? json(p.pools[static_cast<std::size_t>(step.chosen)].name) : json(nullptr);
+  out["fail_open"] = step.fail_open;
+  if (trace.steps.size() > 1) {
+    // A CNAME chain through a second dynamic name: its decision in the same form.
+    const engine::TraceStep& next = trace.steps[1];
+    out["then"] = {{"record", p.records[static_cast<std::size_t>(next.record)].name},
+                   {"pools", pools_json(p, next)},
+                   {"chosen", next.chosen >= 0 ? json(p.pools[static_cast<std::size_t>(next.chosen)].name)
+                                               : json(nullptr)}};
+  }
   return admin::json_text(out, 2);
 }
 

@@ -5,8 +5,11 @@
 
 #include <netinet/in.h>
 
+#include <vector>
+
 #include "sgdns/dns/prefix.h"
 #include "sgdns/dns/types.h"
+#include "sgdns/engine/trace.h"
 
 namespace sgdns::engine {
 namespace {
@@ -91,9 +94,9 @@ bool pool_live(HealthReader& health, const Pool& pool, std::uint8_t rdlen) noexc
 
 DynamicChoice answer_from(HealthReader& health, const Pool& pool, std::uint8_t rdlen, std::size_t max,
                           bool ignore_health, std::uint64_t& rng, DynamicSet& out) noexcept {
-  if (pool.is_cname()) return {DynamicChoice::Kind::Cname, &pool};
+  if (pool.is_cname()) return {DynamicChoice::Kind::Cname, false, &pool};
   pick_members(health, pool, rdlen, max, ignore_health, rng, out);
-  return {DynamicChoice::Kind::Addresses, &pool};
+  return {DynamicChoice::Kind::Addresses, false, &pool};
 }
 
 /// Weighted policy: a live pool drawn by the record's pool weights.
@@ -135,9 +138,79 @@ std::size_t gather(HealthReader& health, const Record& rec, std::uint8_t rdlen, 
 }
 
 DynamicChoice choose(const World& world, HealthReader& health, const Record& rec, std::uint16_t qtype,
-                     const Client& client, Scratch& s, DynamicSet& out) noexcept;
+                     const Client& client, Scratch& s, DynamicSet& out, ClientRegion& where) noexcept;
+
+bool traced_up(const World& world, std::uint32_t health_id) {
+  return !world.health || world.health->up(health_id);
+}
+
+/// Records one decision: where the client was placed and, pool by pool in the order tried, what became of
+/// it. Called only when a trace was asked for, after the decision, from the same health table.
+[[gnu::cold]] [[gnu::noinline]] void record_step(const World& world, const Record& rec, std::uint16_t qtype,
+                                                 const ClientRegion& where, const DynamicChoice& choice,
+                                                 Trace& trace) {
+  const policy::Policy& policy = *world.policy;
+  const std::uint8_t rdlen = qtype == dns::rrtype::kA ? 4 : 16;
+  TraceStep step;
+  step.record = static_cast<std::int32_t>(&rec - policy.records.data());
+  step.qtype = qtype;
+  step.located = rec.kind == Kind::Geo || rec.kind == Kind::Nearest;
+  step.where = where;
+  step.chosen = choice.pool ? static_cast<std::int32_t>(choice.pool - policy.pools.data()) : -1;
+  step.fail_open = choice.failed_open;
+  const std::vector<std::int32_t>& order =
+      step.located ? rec.order[static_cast<std::size_t>(where.region())] : rec.pools;
+  const bool sequential = rec.kind != Kind::Weighted && rec.kind != Kind::Multivalue;
+  bool answered = false;
+  for (std::int32_t index : order) {
+    const Pool& pool = policy.pools[static_cast<std::size_t>(index)];
+    TraceStep::Pool p;
+    p.pool = index;
+    bool live = pool.is_cname() && traced_up(world, pool.cname_health_id);
+    p.up = !pool.is_cname() || live;
+    for (const policy::Member& m : pool.members) {
+      const TracedMember t{traced_up(world, m.health_id), m.rdlen != rdlen};
+      live = live || (t.up && !t.other_family);
+      p.members.push_back(t);
+    }
+    if (!can_answer(pool, rdlen)) {
+      p.verdict = PoolVerdict::NoFamily;
+    } else if (sequential && answered) {
+      p.verdict = PoolVerdict::NotReached;
+    } else if (choice.failed_open) {
+      p.verdict = index == step.chosen ? PoolVerdict::FailOpen : PoolVerdict::AllDown;
+    } else if (sequential) {
+      answered = index == step.chosen;
+      p.verdict = answered ? PoolVerdict::Answered : PoolVerdict::AllDown;
+    } else if (rec.kind == Kind::Weighted && index == step.chosen) {
+      p.verdict = PoolVerdict::Answered;  // drawn among the live pools by the record's pool weights
+    } else {
+      p.verdict = live ? PoolVerdict::Live : PoolVerdict::AllDown;
+    }
+    step.pools.push_back(std::move(p));
+  }
+  trace.steps.push_back(std::move(step));
+}
 
 }  // namespace
+
+const char* verdict_name(PoolVerdict v) noexcept {
+  switch (v) {
+    case PoolVerdict::Answered:
+      return "answered";
+    case PoolVerdict::NoFamily:
+      return "skipped: no member of the queried address family";
+    case PoolVerdict::AllDown:
+      return "skipped: every member down";
+    case PoolVerdict::NotReached:
+      return "not reached: an earlier pool answered";
+    case PoolVerdict::Live:
+      return "live: a candidate";
+    case PoolVerdict::FailOpen:
+      return "answered although down: everything was down and the record fails open";
+  }
+  return "?";
+}
 
 bool ecs_trusted(const policy::Policy& policy, const sockaddr* resolver) noexcept {
   return policy.ecs.trust_all || dns::address_in(policy.ecs.trusted, resolver);
@@ -149,37 +222,42 @@ ClientRegion locate_client(const policy::Policy& policy, Kind kind, const Client
   if (query.edns.has_ecs && ecs_trusted(policy, client.address)) {
     const dns::ClientSubnet& ecs = query.edns.ecs;
     // RFC 7871 7.1.2: SOURCE PREFIX-LENGTH 0 asks that no address information be used at all.
-    if (ecs.source_prefix == 0) return {policy.default_region, 0, true};
+    if (ecs.source_prefix == 0)
+      return {policy::placement(policy.default_region, policy::LocateRule::Default), 0, true};
     geo::MapResult r = ecs.family == 1 ? map.lookup_v4(ecs.address) : map.lookup_v6(ecs.address);
-    return {static_cast<std::int32_t>(r.value), r.prefix_length, true};
+    return {r.value, r.prefix_length, true};
   }
-  if (!client.address) return {policy.default_region, 0, false};
+  if (!client.address)
+    return {policy::placement(policy.default_region, policy::LocateRule::Default), 0, false};
   geo::MapResult r = map.lookup(client.address);
-  return {static_cast<std::int32_t>(r.value), r.prefix_length, false};
+  return {r.value, r.prefix_length, false};
 }
 
 DynamicChoice choose_dynamic(const World& world, const Record& rec, std::uint16_t qtype, const Client& client,
                              Scratch& s, DynamicSet& out) noexcept {
   HealthReader health{world};
-  DynamicChoice choice = choose(world, health, rec, qtype, client, s, out);
+  ClientRegion where;
+  DynamicChoice choice = choose(world, health, rec, qtype, client, s, out, where);
   out.ttl_cap = health.cap;
+  if (s.trace) [[unlikely]]
+    record_step(world, rec, qtype, where, choice, *s.trace);
   return choice;
 }
 
 namespace {
 
 DynamicChoice choose(const World& world, HealthReader& health, const Record& rec, std::uint16_t qtype,
-                     const Client& client, Scratch& s, DynamicSet& out) noexcept {
+                     const Client& client, Scratch& s, DynamicSet& out, ClientRegion& where) noexcept {
   const policy::Policy& policy = *world.policy;
   const std::uint8_t rdlen = qtype == dns::rrtype::kA ? 4 : 16;
   out.type = qtype;
   out.count = 0;
   const std::vector<std::int32_t>* order = &rec.pools;
   if (rec.kind == Kind::Geo || rec.kind == Kind::Nearest) {
-    ClientRegion where = locate_client(policy, rec.kind, client, s.query);
-    if (s.plan.region < 0) s.plan.region = where.region;
+    where = locate_client(policy, rec.kind, client, s.query);
+    if (s.plan.region < 0) s.plan.region = where.region();
     if (where.from_ecs && where.scope > s.plan.ecs_scope) s.plan.ecs_scope = where.scope;
-    order = &rec.order[static_cast<std::size_t>(where.region)];
+    order = &rec.order[static_cast<std::size_t>(where.region())];
   }
   const Pool* first = nullptr;
   for (std::int32_t p : *order) {
@@ -189,14 +267,14 @@ DynamicChoice choose(const World& world, HealthReader& health, const Record& rec
     if (rec.kind == Kind::Multivalue || rec.kind == Kind::Weighted) break;
     // One pass over the members: picking the live ones also says whether there are any.
     if (pool.is_cname()) {
-      if (health.up(pool.cname_health_id)) return {DynamicChoice::Kind::Cname, &pool};
+      if (health.up(pool.cname_health_id)) return {DynamicChoice::Kind::Cname, false, &pool};
     } else if (pick_members(health, pool, rdlen, rec.max_answers, false, s.rng, out) > 0) {
-      return {DynamicChoice::Kind::Addresses, &pool};
+      return {DynamicChoice::Kind::Addresses, false, &pool};
     }
   }
   if (!first) return {};
   if (rec.kind == Kind::Multivalue && gather(health, rec, rdlen, false, out) > 0)
-    return {DynamicChoice::Kind::Addresses, first};
+    return {DynamicChoice::Kind::Addresses, false, first};
   if (rec.kind == Kind::Weighted) {
     if (const Pool* drawn = draw_pool(health, rec, rdlen, s.rng))
       return answer_from(health, *drawn, rdlen, rec.max_answers, false, s.rng, out);
@@ -206,7 +284,7 @@ DynamicChoice choose(const World& world, HealthReader& health, const Record& rec
   if (!rec.fail_open) return {};
   if (rec.kind == Kind::Multivalue) {
     gather(health, rec, rdlen, true, out);
-    return {DynamicChoice::Kind::Addresses, first, true};
+    return {DynamicChoice::Kind::Addresses, true, first};
   }
   DynamicChoice open = answer_from(health, *first, rdlen, rec.max_answers, true, s.rng, out);
   open.failed_open = true;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <tuple>
 
 #include "failover_budget.h"
 #include "sgdns/dns/address.h"
@@ -56,10 +57,6 @@ class Compiler {
     maps();
     budgets();
     if (!problems_.empty() || !budget_problems_.empty()) throw PolicyErrors(problems_, budget_problems_);
-    out_->continent_map = continent_;
-    out_->country_map = country_;
-    out_->subdivision_map = subdivision_;
-    out_->asn_map = asn_;
     return out_;
   }
 
@@ -78,6 +75,8 @@ class Compiler {
 
   void regions() {
     if (spec_.regions.empty() && !spec_.records.empty()) problems_.push_back("regions: no regions defined");
+    // A prefix map value holds the region in 16 bits (placement()).
+    if (spec_.regions.size() > 0xFFFF) problems_.push_back("regions: at most 65535 regions");
     for (const auto& entry : spec_.regions) {
       const std::string& name = entry.first;
       const RegionSpec& r = entry.second;
@@ -351,9 +350,10 @@ class Compiler {
     }
   }
 
-  std::int32_t nearest(const geo::Location& loc) const {
-    if (!loc.has_coordinates) return out_->default_region;
-    std::int32_t best = out_->default_region;
+  /// The region whose location is nearest `loc`; the default region when `loc` has no coordinates.
+  std::uint32_t nearest(const geo::Location& loc) const {
+    if (!loc.has_coordinates) return placement(out_->default_region, LocateRule::Default);
+    std::int32_t best = -1;
     double best_km = 1e18;
     for (std::size_t i = 0; i < out_->regions.size(); ++i) {
       const Region& r = out_->regions[i];
@@ -364,24 +364,25 @@ class Compiler {
         best = static_cast<std::int32_t>(i);
       }
     }
-    return best;
+    return best < 0 ? placement(out_->default_region, LocateRule::Default)
+                    : placement(best, LocateRule::Nearest);
   }
 
   /// The most specific explicit mapping wins (subdivision, country, continent), else the nearest
   /// region. ASN and CIDR mappings are laid over the result afterwards, so they win over all three.
-  std::int32_t explicit_or_nearest(const geo::Location& loc) const {
-    for (const auto& [map, key] :
-         {std::pair{&subdivision_, &loc.subdivision}, std::pair{&country_, &loc.country},
-          std::pair{&continent_, &loc.continent}}) {
+  std::uint32_t explicit_or_nearest(const geo::Location& loc) const {
+    for (const auto& [map, key, rule] : {std::tuple{&subdivision_, &loc.subdivision, LocateRule::Subdivision},
+                                         std::tuple{&country_, &loc.country, LocateRule::Country},
+                                         std::tuple{&continent_, &loc.continent, LocateRule::Continent}}) {
       if (key->empty()) continue;
-      if (auto it = map->find(*key); it != map->end()) return it->second;
+      if (auto it = map->find(*key); it != map->end()) return placement(it->second, rule);
     }
     return nearest(loc);
   }
 
   void maps() {
     if (out_->regions.empty()) return;
-    auto dflt = static_cast<std::uint32_t>(out_->default_region);
+    const std::uint32_t dflt = placement(out_->default_region, LocateRule::Default);
     geo::NetMapBuilder geo_builder(dflt), nearest_builder(dflt);
     std::vector<std::pair<geo::Network, std::uint32_t>> asn_overlays;
     for (const std::string& path : spec_.databases) {
@@ -390,12 +391,12 @@ class Compiler {
         if (loc.asn && loc.continent.empty() && loc.country.empty() && !loc.has_coordinates) {
           asn_db = true;
           if (auto it = asn_.find(std::to_string(loc.asn)); it != asn_.end())
-            asn_overlays.emplace_back(net, static_cast<std::uint32_t>(it->second));
+            asn_overlays.emplace_back(net, placement(it->second, LocateRule::Asn));
           return;
         }
         location_db = true;
-        geo_builder.insert(net, static_cast<std::uint32_t>(explicit_or_nearest(loc)));
-        nearest_builder.insert(net, static_cast<std::uint32_t>(nearest(loc)));
+        geo_builder.insert(net, explicit_or_nearest(loc));
+        nearest_builder.insert(net, nearest(loc));
       };
       try {
         out_->databases.push_back(geo::walk_database(path, visit));
@@ -406,28 +407,22 @@ class Compiler {
       if (location_db) out_->location_databases.push_back(path);
       if (asn_db) out_->asn_databases.push_back(path);
     }
-    for (const auto& [net, region] : asn_overlays) geo_builder.insert(net, region);
+    for (const auto& [net, value] : asn_overlays) geo_builder.insert(net, value);
     // CIDR mappings go on last and broadest first, so the most specific network wins.
     std::vector<std::pair<geo::Network, std::uint32_t>> cidrs;
-    std::uint32_t index = 0;
+    std::int32_t index = 0;
     for (const auto& [name, r] : spec_.regions) {
       for (const dns::Prefix& p : r.cidrs) {
         cidrs.emplace_back(p.family == 4 ? geo::Network::from_v4(p.bytes, p.length)
                                          : geo::Network::from_v6(p.bytes, p.length),
-                           index);
+                           placement(index, LocateRule::Cidr));
       }
       ++index;
     }
     std::stable_sort(cidrs.begin(), cidrs.end(), [](const auto& x, const auto& y) {
       return x.first.prefix_length < y.first.prefix_length;
     });
-    for (const auto& [net, region] : cidrs) geo_builder.insert(net, region);
-    out_->cidr_map.clear();
-    for (const auto& [name, r] : spec_.regions) {
-      for (const dns::Prefix& pf : r.cidrs) out_->cidr_map.emplace_back(pf, out_->region_index(name));
-    }
-    std::stable_sort(out_->cidr_map.begin(), out_->cidr_map.end(),
-                     [](const auto& x, const auto& y) { return x.first.length < y.first.length; });
+    for (const auto& [net, value] : cidrs) geo_builder.insert(net, value);
     out_->geo_map = geo_builder.build();
     out_->nearest_map = nearest_builder.build();
   }

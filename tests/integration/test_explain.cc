@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// `sgdns explain`: every step of a dynamic answer as JSON (client, network, region rule, pools, the engine's
-// reply and ECS scope), run as a command against a generated geo configuration.
+// `sgdns explain`: the engine's trace of a dynamic answer as JSON (client, region rule, pools and why each
+// was skipped, the planned reply and ECS scope, the GeoIP record as information), run as a command
+// against a generated geo configuration.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -123,6 +124,16 @@ TEST_CASE("explain: ECS from Frankfurt is eu-west by continent, scope 24, answer
   CHECK(j["pools"][4]["pool"] == "cdn");
   CHECK(j["pools"][4]["region"].is_null());
   CHECK(j["pools"][4]["cname"] == kCdnTarget);
+  // The engine's own trace: which pool answered, why the others did not, which members were candidates.
+  CHECK(j["pools"][0]["verdict"] == "answered");
+  for (std::size_t i = 1; i < 5; ++i)
+    CHECK(j["pools"][i]["verdict"] == "not reached: an earlier pool answered");
+  for (const auto& m : j["pools"][0]["members"])
+    CHECK(m.contains("skipped") == (m["address"].get<std::string>().find(':') != std::string::npos));
+  CHECK(j["chosen"] == "edge-eu");
+  CHECK(j["fail_open"] == false);
+  CHECK(j["region"]["from_ecs"] == true);
+  CHECK(j["region"]["decided_by_prefix_length"] == 24);
 }
 
 TEST_CASE("explain: the rule that picks the region, for each kind of client", "[integration][geo]") {

@@ -21,6 +21,8 @@ namespace sgdns::engine {
 
 enum class Transport : std::uint8_t { Udp, Tcp };
 
+struct Trace;  // trace.h
+
 struct Client {
   const sockaddr* address = nullptr;  // the peer; may be null in tests
   Transport transport = Transport::Udp;
@@ -114,6 +116,8 @@ struct Scratch {
   std::uint64_t rng = 0x9E3779B97F4A7C15ull;
   std::uint8_t chain_names[Plan::kMaxChain][dns::kMaxNameLen];  // lowercase CNAME targets
   std::uint8_t server_cookie[dns::kServerCookieSize];           // the one the reply carries
+  /// When set, each dynamic decision is recorded there (trace.h, for explain); null on the query path.
+  Trace* trace = nullptr;
 };
 
 struct Reply {

@@ -21,6 +21,23 @@
 
 namespace sgdns::policy {
 
+/// The rule that placed an address in its region. The prefix maps carry it beside the region, so the
+/// query path knows it for the cost of a mask (explain shows it; a per-rule metric can count it).
+enum class LocateRule : std::uint8_t { Default, Cidr, Asn, Subdivision, Country, Continent, Nearest };
+inline constexpr std::size_t kLocateRules = 7;
+[[nodiscard]] const char* rule_name(LocateRule rule) noexcept;
+
+/// A prefix map value: the region index in the low 16 bits, the rule above it.
+[[nodiscard]] constexpr std::uint32_t placement(std::int32_t region, LocateRule rule) noexcept {
+  return static_cast<std::uint32_t>(region) | (std::uint32_t{static_cast<std::uint8_t>(rule)} << 16);
+}
+[[nodiscard]] constexpr std::int32_t placed_region(std::uint32_t value) noexcept {
+  return static_cast<std::int32_t>(value & 0xFFFF);
+}
+[[nodiscard]] constexpr LocateRule placed_rule(std::uint32_t value) noexcept {
+  return static_cast<LocateRule>(value >> 16);
+}
+
 struct Member {
   std::string address;  // as configured
   std::uint8_t rdata[16] = {};
@@ -76,8 +93,9 @@ struct Policy {
   std::vector<Pool> pools;
   std::vector<Record> records;
   std::uint32_t health_ids = 0;
-  geo::NetMap geo_map;      // address -> region by explicit mappings, then distance, then default
-  geo::NetMap nearest_map;  // address -> region by distance only, then default
+  /// address -> placement(): region and rule, by explicit mappings, then distance, then default.
+  geo::NetMap geo_map;
+  geo::NetMap nearest_map;  // address -> placement() by distance only, then default
   EcsSpec ecs;
   std::vector<std::string> check_names;
   std::vector<health::CheckSpec> checks;
@@ -86,11 +104,8 @@ struct Policy {
   std::vector<health::Endpoint> endpoints;
   long failover_budget_ms = 30'000;
   std::vector<geo::DatabaseInfo> databases;
-  std::vector<std::string> location_databases;  // for explain lookups
+  std::vector<std::string> location_databases;  // which databases gave locations, which ASNs
   std::vector<std::string> asn_databases;
-  /// The explicit mappings, kept so explain can say why an address got its region.
-  std::map<std::string, std::int32_t> continent_map, country_map, subdivision_map, asn_map;
-  std::vector<std::pair<dns::Prefix, std::int32_t>> cidr_map;  // broadest first
 
   /// The record whose owner is `lname` (lowercase wire), or nullptr.
   [[nodiscard]] const Record* find(const std::uint8_t* lname, std::size_t len) const noexcept;

@@ -54,8 +54,9 @@ inline std::string write_config(const ScratchFolder& folder, const std::string& 
 
 /// The configuration as `sgdns --config FILE` reads it (a reload reads the same command line again).
 inline config::Config from_command_line(const std::string& config_file) {
-  const char* argv[] = {"sgdns", "--config", config_file.c_str(), "--log-level", "error"};
-  return config::parse_command_line(5, argv).config;
+  // No --log-level: a reload applies it to the whole process, and other tests read the log.
+  const char* argv[] = {"sgdns", "--config", config_file.c_str()};
+  return config::parse_command_line(3, argv).config;
 }
 
 inline std::shared_ptr<engine::World> build(const std::string& config_file, std::uint64_t generation = 1) {

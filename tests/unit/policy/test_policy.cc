@@ -38,11 +38,19 @@ std::string compile_error(const std::string& members) {
   return "no error";
 }
 
-std::string region_of(const policy::Policy& p, const char* address, bool nearest = false) {
+std::uint32_t placement_of(const policy::Policy& p, const char* address, bool nearest) {
   std::uint8_t a[4];
   REQUIRE(inet_pton(AF_INET, address, a) == 1);
-  auto r = (nearest ? p.nearest_map : p.geo_map).lookup_v4(a);
-  return p.regions[r.value].name;
+  return (nearest ? p.nearest_map : p.geo_map).lookup_v4(a).value;
+}
+
+std::string region_of(const policy::Policy& p, const char* address, bool nearest = false) {
+  return p.regions[static_cast<std::size_t>(policy::placed_region(placement_of(p, address, nearest)))].name;
+}
+
+/// The rule the compiled map says placed `address` (policy::rule_name).
+std::string rule_of(const policy::Policy& p, const char* address, bool nearest = false) {
+  return policy::rule_name(policy::placed_rule(placement_of(p, address, nearest)));
 }
 
 const std::string kPools =
@@ -68,6 +76,15 @@ TEST_CASE("the most specific explicit mapping wins: CIDR, ASN, subdivision, coun
   CHECK(region_of(*q, "198.51.100.1") == "continent");
   CHECK(region_of(*q, "127.0.0.1") == "dflt");    // no location at all
   CHECK(region_of(*q, "203.0.113.1") == "dflt");  // no mapping and no region has a location
+
+  // The maps carry the rule that decided beside the region (explain shows it).
+  CHECK(rule_of(*p, "192.0.2.1") == "cidr");
+  CHECK(rule_of(*p, "192.0.2.100") == "asn");
+  CHECK(rule_of(*q, "192.0.2.100") == "subdivision");
+  CHECK(rule_of(*q, "192.0.2.200") == "country");
+  CHECK(rule_of(*q, "198.51.100.1") == "continent");
+  CHECK(rule_of(*q, "127.0.0.1") == "default");
+  CHECK(rule_of(*q, "203.0.113.1") == "default");
 }
 
 TEST_CASE("without an explicit mapping the nearest region by great-circle distance wins", "[policy]") {
@@ -75,9 +92,11 @@ TEST_CASE("without an explicit mapping the nearest region by great-circle distan
       "fra": {"location": [50.11, 8.68]}, "iad": {"location": [39.04, -77.49]}, "sin": {"location": [1.35, 103.82]},
       "syd": {"location": [-33.87, 151.21], "continents": ["EU"]}}, )" +
                    kPools);
-  CHECK(region_of(*p, "100.66.0.1") == "iad");       // Toronto
-  CHECK(region_of(*p, "100.64.0.1") == "iad");       // Sao Paulo: Ashburn is nearer than Frankfurt
-  CHECK(region_of(*p, "203.0.113.200") == "sin");    // Tokyo
+  CHECK(region_of(*p, "100.66.0.1") == "iad");     // Toronto
+  CHECK(region_of(*p, "100.64.0.1") == "iad");     // Sao Paulo: Ashburn is nearer than Frankfurt
+  CHECK(region_of(*p, "203.0.113.200") == "sin");  // Tokyo
+  CHECK(rule_of(*p, "203.0.113.200") == "nearest");
+  CHECK(rule_of(*p, "203.0.113.200", true) == "nearest");
   CHECK(region_of(*p, "203.0.113.130") == "syd");    // Sydney
   CHECK(region_of(*p, "192.0.2.1") == "syd");        // EU is explicitly mapped to syd for geo...
   CHECK(region_of(*p, "192.0.2.1", true) == "fra");  // ...but the nearest map ignores explicit mappings
