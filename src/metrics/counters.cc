@@ -62,6 +62,11 @@ const char* tcp_close_label(std::size_t cause) noexcept {
   return kTcpCloseLabels[cause];
 }
 
+const char* socket_error_label(std::size_t op) noexcept {
+  static constexpr const char* kLabels[kSocketErrors] = {"udp_receive", "udp_send", "tcp_accept"};
+  return op < kSocketErrors ? kLabels[op] : "other";
+}
+
 WorkerCounters& CounterSet::add_worker() {
   std::lock_guard lock(mu_);
   workers_.push_back(std::make_unique<WorkerCounters>());

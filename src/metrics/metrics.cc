@@ -143,7 +143,13 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
     add(accepts, {}, accepted);
     auto open = family("sgdns_tcp_connections", "TCP connections open", prometheus::MetricType::Gauge);
     add(open, {}, accepted >= closed_total ? accepted - closed_total : 0);
-    for (auto* f : {&limited, &slips, &drops, &cookie, &closes, &accepts, &open})
+    const auto socket_errors = counters_.sum(&WorkerCounters::socket_errors);
+    auto errors = family("sgdns_socket_errors_total",
+                         "Socket errors survived: UDP receives retried, UDP replies and TCP accepts lost",
+                         prometheus::MetricType::Counter);
+    for (std::size_t op = 0; op < kSocketErrors; ++op)
+      add(errors, {{"op", socket_error_label(op)}}, socket_errors[op]);
+    for (auto* f : {&limited, &slips, &drops, &cookie, &closes, &accepts, &open, &errors})
       out.push_back(std::move(*f));
   }
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "sgdns/dns/wire_reader.h"
+#include "survived_error.h"
 
 namespace sgdns::net {
 namespace {
@@ -21,7 +22,8 @@ void TcpConnection::accept(TcpContext& ctx, uv_stream_t* listener) {
   uv_tcp_init(ctx.loop, &c->tcp);
   uv_timer_init(ctx.loop, &c->timer);
   c->tcp.data = c->timer.data = c;
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) {
+  if (const int rc = uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->tcp)); rc != 0) {
+    survived_error(ctx.counters, metrics::SocketError::TcpAccept, "tcp", rc);
     c->closing = true;  // never was a connection: nothing to count
     auto done = [](uv_handle_t* h) {
       auto* conn = static_cast<TcpConnection*>(h->data);

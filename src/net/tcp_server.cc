@@ -6,9 +6,12 @@
 #include <uv.h>
 
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "random_seed.h"
+#include "survived_error.h"
 #include "tcp_connection.h"
 
 namespace sgdns::net {
@@ -37,6 +40,7 @@ struct TcpServer::Impl {
     uv_tcp_init(&loop, tcp);
     tcp->data = this;
     listeners.push_back(tcp);
+    listener_names.push_back("tcp " + address.text);
     unsigned flags = address.family() == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
     int rc = uv_tcp_bind(tcp, address.get(), flags);
     if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), kListenBacklog, on_connection);
@@ -44,8 +48,19 @@ struct TcpServer::Impl {
   }
 
   static void on_connection(uv_stream_t* listener, int status) {
-    if (status < 0) return;
-    TcpConnection::accept(static_cast<Impl*>(listener->data)->ctx, listener);
+    auto* self = static_cast<Impl*>(listener->data);
+    if (status < 0) {
+      // E.g. EMFILE: libuv has already accepted and closed the connection to keep the listener usable.
+      survived_error(self->ctx.counters, metrics::SocketError::TcpAccept, self->name_of(listener), status);
+      return;
+    }
+    TcpConnection::accept(self->ctx, listener);
+  }
+
+  std::string_view name_of(const uv_stream_t* listener) const {
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+      if (reinterpret_cast<const uv_stream_t*>(listeners[i]) == listener) return listener_names[i];
+    return "tcp";
   }
 
   void shutdown() {
@@ -56,6 +71,7 @@ struct TcpServer::Impl {
                [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
     }
     listeners.clear();
+    listener_names.clear();
     std::vector<TcpConnection*> open(ctx.slots.all().begin(), ctx.slots.all().end());
     for (TcpConnection* c : open) c->close(metrics::TcpClose::Shutdown);
     uv_close(reinterpret_cast<uv_handle_t*>(&stop_async), nullptr);
@@ -65,6 +81,7 @@ struct TcpServer::Impl {
   uv_async_t stop_async{};
   bool shut_down = false;
   std::vector<uv_tcp_t*> listeners;
+  std::vector<std::string> listener_names;  // "tcp ADDR:PORT", beside listeners, for the log
   TcpContext ctx;
 };
 

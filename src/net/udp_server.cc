@@ -12,12 +12,14 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
+#include <string>
 
 #include "random_seed.h"
 #include "sgdns/engine/engine.h"
 #include "sgdns/net/rate_limit.h"
 #include "sgdns/util/log.h"
 #include "socket_options.h"
+#include "survived_error.h"
 
 namespace sgdns::net {
 namespace {
@@ -49,6 +51,7 @@ struct UdpServer::Worker {
   std::array<int, kBatch> query_of_reply{};  // which received datagram each reply answers
   engine::Scratch scratch;
   metrics::WorkerCounters* counters = nullptr;
+  std::string where;  // "udp ADDR:PORT", for the log
   rrl::Limiter* limiter = nullptr;
   rrl::WorkerState rrl_state;
 
@@ -159,6 +162,7 @@ void UdpServer::Worker::send_replies(const engine::World& world, int replies) {
       continue;
     }
     if (errno == EINTR) continue;
+    if (errno != EMSGSIZE) survived_error(counters, metrics::SocketError::UdpSend, where, errno);
     // The socket never fragments (socket_options.cc), so a reply larger than the link's MTU is refused
     // here rather than sent in pieces: answer it again, smaller (truncated if need be), as RFC 9715 asks.
     if (errno == EMSGSIZE) resend_smaller(world, sent);
@@ -187,7 +191,10 @@ void UdpServer::Worker::run(WorldStore& store, const std::atomic<bool>& stopping
   WorldStore::register_reader();
   while (!stopping.load(std::memory_order_relaxed)) {
     int received = receive();
-    if (received <= 0) continue;  // EINTR, or the wake-up of stop(); a socket error is retried
+    // 0 is the wake-up of stop(); EINTR is a signal. Any other error is retried, and said.
+    if (received < 0 && errno != EINTR && !stopping.load(std::memory_order_relaxed))
+      survived_error(counters, metrics::SocketError::UdpReceive, where, errno);
+    if (received <= 0) continue;
     answer_batch(*store.current(), received);
     WorldStore::quiescent();
   }
@@ -206,6 +213,7 @@ UdpServer::UdpServer(const std::vector<dns::SocketAddress>& listen, int workers,
       worker->scratch.rng = random_seed();
       worker->pktinfo = is_wildcard(address);
       worker->limiter = limiter_.get();
+      worker->where = "udp " + address.text;
       workers_.push_back(std::move(worker));
       workers_.back()->fd = bind_udp(address, workers_.back()->pktinfo);
     }

@@ -19,7 +19,6 @@ namespace {
 constexpr const char* kKindLabels[kKinds] = {"answer", "referral", "nodata", "nxdomain", "error"};
 /// At most this many "limiting" lines a second across the server: a flood over many names must not turn
 /// into a flood of the log; the metrics count every limited response anyway.
-constexpr std::uint64_t kLogLinesPerSecond = 10;
 
 std::uint64_t mix(
     std::uint64_t h) noexcept {  // MurmurHash3's finaliser: every input bit moves every output bit
@@ -159,17 +158,8 @@ Action Limiter::decide(const Settings& settings, const Response& r, std::uint64_
 
 void Limiter::log_start(const Settings& settings, const Response& r, std::uint64_t now_us) noexcept {
   if (log::level() > log::Level::Info) return;
-  const std::uint64_t second = now_us / 1'000'000;
-  std::uint64_t gate = log_gate_.load(std::memory_order_relaxed);
-  std::uint64_t next;
-  do {
-    const std::uint64_t count = (gate >> 40) == (second & 0xFFFFFF) ? (gate & 0xFFFFFFFFFF) : 0;
-    if (count >= kLogLinesPerSecond) {
-      not_logged_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    next = ((second & 0xFFFFFF) << 40) | (count + 1);
-  } while (!log_gate_.compare_exchange_weak(gate, next, std::memory_order_relaxed));
+  std::uint64_t skipped = 0;
+  if (!log_gate_.allow(now_us / 1'000'000, skipped)) return;
 
   std::uint8_t network[16] = {};
   std::size_t size = 0;
@@ -179,7 +169,6 @@ void Limiter::log_start(const Settings& settings, const Response& r, std::uint64
   if (size) inet_ntop(size == 4 ? AF_INET : AF_INET6, network, address, sizeof address);
   char name[4 * 255 + 2] = "";
   if (r.name) name_text(r.name, name, sizeof name);
-  const std::uint64_t skipped = not_logged_.exchange(0, std::memory_order_relaxed);
   char line[1400];
   int n = std::snprintf(line, sizeof line, "rrl: limiting %s responses%s%s to %s/%d (over %u/s, slip %u)",
                         kind_label(r.kind), r.name ? " for " : "", name, address, prefix, settings.rate,

@@ -34,6 +34,13 @@ enum class TcpClose : std::uint8_t {
 inline constexpr std::size_t kTcpCloseCauses = 9;
 [[nodiscard]] const char* tcp_close_label(std::size_t cause) noexcept;
 
+/// A socket error a transport survives (sgdns_socket_errors_total{op}): a UDP receive that failed (the
+/// worker retries), a UDP reply the kernel refused for good (it is lost), a TCP accept that failed (that
+/// connection is lost; libuv frees a descriptor and drops it when the process has none left).
+enum class SocketError : std::uint8_t { UdpReceive, UdpSend, TcpAccept };
+inline constexpr std::size_t kSocketErrors = 3;
+[[nodiscard]] const char* socket_error_label(std::size_t op) noexcept;
+
 /// Records, regions and pools counted per index; a configuration with more counts the rest as "other".
 inline constexpr std::size_t kMaxIndexed = 1024;
 
@@ -65,6 +72,8 @@ struct alignas(64) WorkerCounters {
   /// The TCP thread's block only.
   std::atomic<std::uint64_t> tcp_accepted{0};
   std::array<std::atomic<std::uint64_t>, kTcpCloseCauses> tcp_closed{};
+  /// By SocketError; each worker bumps its own.
+  std::array<std::atomic<std::uint64_t>, kSocketErrors> socket_errors{};
 
   /// Scrape side only (under CounterSet's lock): the per-index counts already drained.
   std::array<std::uint64_t, kMaxIndexed + 1> drained_record{}, drained_region{}, drained_pool{},

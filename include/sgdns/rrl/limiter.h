@@ -15,6 +15,7 @@
 
 #include "sgdns/rrl/settings.h"
 #include "sgdns/rrl/table.h"
+#include "sgdns/util/log_gate.h"
 
 namespace sgdns::rrl {
 
@@ -61,9 +62,7 @@ class Limiter {
 
   Table table_;
   std::uint64_t seed_;
-  /// Log lines allowed in the current second: [second:40][count:24]; and those not logged since.
-  std::atomic<std::uint64_t> log_gate_{0};
-  std::atomic<std::uint64_t> not_logged_{0};
+  log::LogGate log_gate_{10};  // at most ten lines a second about limiting starting
 };
 
 }  // namespace sgdns::rrl

@@ -40,8 +40,9 @@ TEST_CASE("zone checks name file and line", "[zone][checks]") {
              Catch::StartsWith("z.zone:6: SOA record outside the apex"));
   CHECK_THAT(load_error("$ORIGIN example.test.\n$TTL 300\n@ SOA ns1 h 1 2 3 4 5\nns1 A 192.0.2.1\n"),
              Catch::Contains("no NS records at the apex"));
+  // No one line is to blame: the file alone, not "z.zone:0:".
   CHECK_THAT(load_error("$ORIGIN example.test.\n$TTL 300\n@ NS ns1\n"),
-             Catch::Contains("no SOA at the apex"));
+             Catch::StartsWith("z.zone: no SOA at the apex"));
   CHECK_THAT(load_error(kHead + "a CNAME ns1\na CNAME www\n"), Catch::Contains("more than one CNAME"));
   CHECK(load_error(kHead + "www A 192.0.2.2\nsub NS ns.sub\nns.sub A 192.0.2.3\n") == "no error");
 }
