@@ -7,8 +7,10 @@
 #   layers        scripts/check_layers.sh: every #include "sgdns/..." and module link points down the
 #                 layers of scripts/layers.txt (its own test is tests/layers, label unit)
 #   build         build/       RelWithDebInfo, tests on
-#   ctest         every label but hostile (unit golden integration differential load deploy browser
-#                 drills docs: the status page in Chromium, the DR drills, the guides' runnable blocks)
+#   ctest         every label but hostile (unit timing golden integration differential load deploy
+#                 browser drills docs: the status page in Chromium, the DR drills, the guides' runnable
+#                 blocks); `timing` holds the tests that assert on wall-clock time, so it runs here and
+#                 never under a sanitizer
 #   hostile       the hostile-clients suite (tests/hostile), with the figure each scenario prints
 #   config-check  sgdns check on the shipped sgdns.json, and on it with a default health check on the
 #                 edge pools (the failover budget must hold with the defaults)

@@ -70,7 +70,11 @@ class ZoneBuilder {
   [[noreturn]] void fail(const ParsedRecord& r, const std::string& message) {
     throw ZoneError(r.file.str(), r.line, message);
   }
-  std::string top_file() const { return file_.sources.empty() ? std::string() : file_.sources.front().path; }
+  /// The zone's own file, for errors no one record is to blame for (read from text: the name given).
+  std::string top_file() const {
+    if (!file_.sources.empty()) return file_.sources.front().path;
+    return file_.records.empty() ? std::string() : file_.records.front().file.str();
+  }
   const std::uint8_t* name_of(std::size_t node) const {
     return zone_->names_.data() + zone_->nodes_[node].name_offset;
   }

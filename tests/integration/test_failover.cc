@@ -146,7 +146,7 @@ HealthSetup setup_for(const Backends& backends) {
 }  // namespace
 
 TEST_CASE("a killed backend leaves the answer in about a second and a hung one in about two",
-          "[integration][health][failover-timing]") {
+          "[integration][health][failover-timing][timing]") {
   Backends backends;
   const Addresses all = backends.all();
   HealthServer server(setup_for(backends));

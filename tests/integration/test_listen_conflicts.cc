@@ -65,7 +65,7 @@ void check_refusal(const Refusal& r, const std::string& prefix) {
 }  // namespace
 
 TEST_CASE("a busy UDP, TCP or admin port ends start-up within a second with status 2",
-          "[integration][listen]") {
+          "[integration][listen][timing]") {
   TempDir dir;
   std::string zone = dir.write("it.test.zone", integration_zone());
   uint16_t port = free_port();

@@ -191,7 +191,7 @@ TEST_CASE("health flips are logged at warn", "[integration][info]") {
 }
 
 TEST_CASE("SIGTERM stops the server within half a second, admin API and probes included",
-          "[integration][info]") {
+          "[integration][info][timing]") {
   uint16_t port = free_port_on({"127.0.0.2", "127.0.0.3", "127.0.0.4"});
   std::vector<std::unique_ptr<HttpBackend>> backends;
   for (const char* a : {"127.0.0.2", "127.0.0.3", "127.0.0.4"})

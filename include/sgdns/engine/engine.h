@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The query path: one received message in, one reply (or nothing) out.
 //
-//   parse (dns/message) -> find zone (ZoneSet, longest match) -> RFC 1034 4.3.2 lookup (engine/lookup)
+//   parse (dns/message) -> find zone (ZoneSet, longest match) -> RFC 1034 4.3.2 lookup (engine/resolve)
 //   -> answer plan -> encode (dns/writer, whole RRsets, TC when the answer does not fit) -> EDNS/NSID
 //
 // Pure: reads only its arguments, writes only `scratch` and `out`; never allocates, locks, logs or reads

@@ -32,7 +32,8 @@ struct Options {
   bool chaos_enabled = true;            // answer CH TXT version.bind / id.server, else REFUSED
   std::string chaos_version = "sgdns";  // version.bind / version.server
   std::string chaos_identity;           // id.server / hostname.bind; empty = the NSID, else REFUSED
-  std::vector<Prefix> axfr_allow;       // loopback is always allowed
+  /// Who may AXFR, and only they: loopback by default (config), a configured list replaces it.
+  std::vector<Prefix> axfr_allow;
   CookieOptions cookies;
   rrl::Settings rrl;  // applied by the UDP transport around answer(), never inside it
 };

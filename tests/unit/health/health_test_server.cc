@@ -208,6 +208,7 @@ void TestHttpServer::respond(Client& c) {
     body = "bad request";
   } else if (mode == Mode::Hang) {
     c.hung = true;
+    requests_++;  // a request received and held: what a test waits for to know a probe is in flight
     return;
   } else if (mode == Mode::Unavailable) {
     head = "HTTP/1.1 503 Service Unavailable";

@@ -34,6 +34,7 @@ class TestHttpServer {
   /// port). False when reopening failed or the thread did not answer within 2 s.
   bool set_mode(Mode mode);
   void set_body(std::string body);
+  /// Requests received whole: answered, or held in Mode::Hang.
   [[nodiscard]] std::uint64_t requests() const { return requests_.load(); }
 
  private:

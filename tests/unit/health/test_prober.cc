@@ -59,7 +59,7 @@ TEST_CASE("Prober: TCP check is up, goes down when refused, comes back", "[healt
   REQUIRE(rec.wait_flip(1, true, rec.count(1)));
 }
 
-TEST_CASE("Prober: a TCP connect that never completes is a timeout", "[health]") {
+TEST_CASE("Prober: a TCP connect that never completes is a timeout", "[health][timing]") {
   BlackholeListener hole;
   Recorder rec;
   Prober prober(rec.listener());
@@ -158,7 +158,7 @@ TEST_CASE("Prober: body_contains decides the result", "[health]") {
   for (const Event& e : rec.events(1)) CHECK(e.result.ok);
 }
 
-TEST_CASE("Prober: a hung HTTP backend times out", "[health]") {
+TEST_CASE("Prober: a hung HTTP backend times out", "[health][timing]") {
   TestHttpServer server;
   REQUIRE(server.set_mode(Mode::Hang));
   Recorder rec;
@@ -277,8 +277,10 @@ TEST_CASE("Prober: set_endpoints carries state over and drops removed endpoints"
   }
   REQUIRE(rec.wait_flip(8, true));  // the new one starts down and rises
   std::size_t old_ids = rec.count(1) + rec.count(2);
-  std::this_thread::sleep_for(300ms);
-  CHECK(rec.count(1) + rec.count(2) == old_ids);  // nothing more reported under the old ids
+  // Several more rounds of the schedule (the new endpoint's results are the event waited for), and
+  // still nothing reported under the old ids.
+  REQUIRE(rec.wait_results(8, rec.count(8) + 5));
+  CHECK(rec.count(1) + rec.count(2) == old_ids);
 }
 
 TEST_CASE("Prober: removing endpoints with probes in flight abandons them cleanly", "[health]") {
@@ -295,7 +297,10 @@ TEST_CASE("Prober: removing endpoints with probes in flight abandons them cleanl
   }
   prober->set_endpoints({http, tcp});
   prober->start();
-  std::this_thread::sleep_for(400ms);  // both probes started (and suspect followers are in flight)
+  // The HTTP probe is in flight once the hung server has its request (the TCP one into the blackhole
+  // starts in the same round).
+  for (int i = 0; i < 500 && server.requests() == 0; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(server.requests() > 0);
   prober->set_endpoints({});
   for (int i = 0; i < 100 && !prober->status().empty(); ++i) std::this_thread::sleep_for(10ms);
   CHECK(prober->status().empty());
@@ -305,7 +310,9 @@ TEST_CASE("Prober: removing endpoints with probes in flight abandons them cleanl
   prober = std::make_unique<Prober>(rec.listener());
   prober->set_endpoints({http, tcp});
   prober->start();
-  std::this_thread::sleep_for(400ms);
+  const std::uint64_t before = server.requests();
+  for (int i = 0; i < 500 && server.requests() == before; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(server.requests() > before);  // in flight again
   prober.reset();
   CHECK(rec.count(1) == 0);
   CHECK(rec.count(2) == 0);
