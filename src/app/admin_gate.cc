@@ -1,52 +1,76 @@
 // SPDX-License-Identifier: MIT
-// Admin requests handed to the control thread (admin_gate.h).
+// Admin requests run on the control thread against Control's pieces (admin_gate.h).
 #include "admin_gate.h"
 
+#include <chrono>
+
 #include "admin_views.h"
+#include "control.h"
 
 namespace sgdns::app {
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+admin::Response result_view(const Overrides::Result& r, const nlohmann::json& done) {
+  if (r.status != 200) return admin::error(r.status, r.error);
+  return {200, admin::json_text(done, 2) + "\n"};
+}
+
+}  // namespace
 
 template <class F>
 admin::Response AdminGate::on_control(F&& fn) {
-  std::optional<admin::Response> r = loop_.call(std::forward<F>(fn));
+  std::optional<admin::Response> r = control_.loop().call(std::forward<F>(fn));
   return r ? std::move(*r) : admin::error(503, "stopping: the control loop takes no more requests");
 }
 
 admin::Response AdminGate::status() {
-  return on_control([&] { return control_.status(); });
+  return on_control([&] {
+    return status_view(*control_.store().snapshot(), control_.status_facts(), control_.overrides().all());
+  });
 }
 
 admin::Response AdminGate::set_override(const std::string& pool, const std::string& member,
                                         const nlohmann::json& body) {
-  return on_control([&] { return control_.set_override(pool, member, body); });
+  Override o;
+  if (auto bad = read_override(pool, member, body, now_seconds(), o)) return *bad;
+  return on_control([&] { return result_view(control_.overrides().set(o), override_json(o)); });
 }
 
 admin::Response AdminGate::clear_override(const std::string& pool, const std::string& member) {
-  return on_control([&] { return control_.clear_override(pool, member); });
+  return on_control([&] {
+    return result_view(control_.overrides().clear(pool, member),
+                       nlohmann::json{{"cleared", pool + "/" + member}});
+  });
 }
 
 admin::Response AdminGate::explain(const std::map<std::string, std::string>& params) {
-  return explain_view(*store_.snapshot(), params);
+  return explain_view(*control_.store().snapshot(), params);
 }
 
 admin::Response AdminGate::reload() {
-  return on_control([&] { return control_.reload(); });
+  return on_control([&] { return reload_view(control_.reload_from("POST /v1/reload", false), false); });
 }
 
 admin::Response AdminGate::dry_run_reload() {
-  return on_control([&] { return control_.dry_run_reload(); });
+  return on_control(
+      [&] { return reload_view(control_.reload_from("POST /v1/reload?dry_run=1", true), true); });
 }
 
 admin::Response AdminGate::overrides() {
-  return on_control([&] { return control_.overrides(); });
+  return on_control([&] { return overrides_view(control_.overrides()); });
 }
 
 admin::Response AdminGate::ready() {
-  return on_control([&] { return control_.ready(); });
+  return on_control(
+      [&] { return ready_view(control_.status_facts().ready, control_.store().snapshot()->generation); });
 }
 
 admin::Response AdminGate::metrics() {
-  return {200, metrics_.scrape(), "text/plain; version=0.0.4; charset=utf-8"};
+  return {200, control_.metrics().scrape(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 }  // namespace sgdns::app

@@ -1,24 +1,21 @@
 // SPDX-License-Identifier: MIT
-// AdminGate: the admin backend civetweb's threads call (app-private). It holds no state of its own: each
-// request that reads or changes the control side is posted to the control thread (control_loop.h) and
-// waited for; explain reads the served World's snapshot and metrics the registry, both made for
-// concurrent readers, so a slow explain or scrape never holds up reloads or probe results.
+// AdminGate: the admin backend civetweb's threads call (app-private). It keeps no state of its own: each
+// request that reads or changes the control side runs on the control thread (control_loop.h) against
+// Control's pieces, and the caller waits for the reply; explain reads the served World's snapshot and the
+// scrape the metrics registry, both made for concurrent readers, so neither waits behind a reload.
 #pragma once
 #include <map>
 #include <string>
 
-#include "control_loop.h"
 #include "sgdns/admin/router.h"
-#include "sgdns/metrics/metrics.h"
-#include "sgdns/net/world_store.h"
 
 namespace sgdns::app {
 
+class Control;
+
 class AdminGate final : public admin::Backend {
  public:
-  /// `control` answers on the control thread of `loop`.
-  AdminGate(ControlLoop& loop, admin::Backend& control, net::WorldStore& store, metrics::Metrics& metrics)
-      : loop_(loop), control_(control), store_(store), metrics_(metrics) {}
+  explicit AdminGate(Control& control) : control_(control) {}
 
   admin::Response status() override;
   admin::Response set_override(const std::string& pool, const std::string& member,
@@ -36,10 +33,7 @@ class AdminGate final : public admin::Backend {
   template <class F>
   admin::Response on_control(F&& fn);
 
-  ControlLoop& loop_;
-  admin::Backend& control_;
-  net::WorldStore& store_;
-  metrics::Metrics& metrics_;
+  Control& control_;
 };
 
 }  // namespace sgdns::app

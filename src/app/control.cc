@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "admin_views.h"
 #include "descriptor_limit.h"
 #include "privileges.h"
 #include "reload_report.h"
@@ -67,7 +66,6 @@ Control::Control(config::Config config)
       [this](const health::Endpoint& e, bool up, bool change, const health::ProbeResult& r) {
         loop_.post([this, e, up, change, r] { health_sink_.on_probe(e, up, change, r); });
       });
-  gate_ = std::make_unique<AdminGate>(loop_, *this, *store_, metrics_);
   install(world);
   log::info("loaded " + describe(*world));
   log_geoip(*world);
@@ -124,27 +122,8 @@ void Control::update_world_metrics(const engine::World& world) {
   metrics_.set_config_figures(world.config_sha256, budget, worst_case, intervals, timeouts);
 }
 
-admin::Response Control::set_override(const std::string& pool, const std::string& member,
-                                      const nlohmann::json& body) {
-  Override o;
-  if (auto bad = read_override(pool, member, body, now_seconds(), o)) return *bad;
-  const Overrides::Result r = overrides_.set(o);
-  if (r.status != 200) return admin::error(r.status, r.error);
-  return {200, admin::json_text(override_json(o), 2) + "\n"};
-}
-
-admin::Response Control::clear_override(const std::string& pool, const std::string& member) {
-  const Overrides::Result r = overrides_.clear(pool, member);
-  if (r.status != 200) return admin::error(r.status, r.error);
-  return {200, admin::json_text(nlohmann::json{{"cleared", pool + "/" + member}}) + "\n"};
-}
-
-admin::Response Control::status() {
-  return status_view(*store_->snapshot(), {started_, ready_, prober_->status()}, overrides_.all());
-}
-
-admin::Response Control::explain(const std::map<std::string, std::string>& params) {
-  return explain_view(*store_->snapshot(), params);
+StatusFacts Control::status_facts() const {
+  return {started_, ready_, prober_->status()};
 }
 
 Reloader::Outcome Control::reload_from(const std::string& trigger, bool dry_run) {
@@ -162,31 +141,11 @@ Reloader::Outcome Control::reload_from(const std::string& trigger, bool dry_run)
   return r;
 }
 
-admin::Response Control::reload() {
-  return reload_view(reload_from("POST /v1/reload", false), false);
-}
-
-admin::Response Control::dry_run_reload() {
-  return reload_view(reload_from("POST /v1/reload?dry_run=1", true), true);
-}
-
 void Control::log_geoip(const engine::World& world) {
   for (const auto& db : geoip_json(world))
     log::info("geoip: read " + db["path"].get<std::string>() + ": " + db["type"].get<std::string>() +
               ", built " + db["build_date"].get<std::string>() + ", " +
               std::to_string(db["networks"].get<std::uint64_t>()) + " networks");
-}
-
-admin::Response Control::ready() {
-  return ready_view(ready_, store_->snapshot()->generation);
-}
-
-admin::Response Control::overrides() {
-  return overrides_view(overrides_);
-}
-
-admin::Response Control::metrics() {
-  return {200, metrics_.scrape(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 int Control::run() {
@@ -204,7 +163,7 @@ int Control::run() {
   if (config.admin.listen)
     admin_ = std::make_unique<admin::AdminServer>(
         admin::ListenOptions{*config.admin.listen, config.admin.tls_certificate, config.admin.tls_key},
-        tokens_, *gate_);
+        tokens_, gate_);
   if (run_as) drop_privileges(*run_as);
   check_file_access(config);
   udp.start();

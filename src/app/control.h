@@ -2,14 +2,15 @@
 // Control: wires the server together and runs its control thread (app-private). It owns the served World
 // store, the transports, the prober and the admin port, and answers admin requests by handing them to
 // its pieces: Reloader (reloads), HealthSink (probe results), Overrides (operator overrides) and the admin
-// views. Every one of its methods runs on the control thread (control_loop.h): the prober and civetweb
-// post to it (AdminGate), so none of its state needs a lock, and the query threads never wait for it.
+// views. Its state is only touched on the control thread (control_loop.h): the prober posts its results
+// there and AdminGate runs admin requests there, so nothing needs a lock and the query threads never
+// wait for it.
 #pragma once
-#include <map>
 #include <memory>
 #include <string>
 
 #include "admin_gate.h"
+#include "admin_views.h"
 #include "control_loop.h"
 #include "health_sink.h"
 #include "overrides.h"
@@ -22,29 +23,27 @@
 
 namespace sgdns::app {
 
-class Control final : public admin::Backend {
+class Control {
  public:
   /// Builds the first World; the constructing thread is the control thread.
   explicit Control(config::Config config);
-  ~Control() override;
+  ~Control();
 
   /// Starts transports, prober and admin port; runs the control loop until SIGTERM or SIGINT.
   int run();
+  /// The admin backend (civetweb's threads call it; it runs each request on the control thread).
+  [[nodiscard]] admin::Backend& admin() noexcept { return gate_; }
 
-  // The admin backend, on the control thread (civetweb's threads reach it through AdminGate).
-  admin::Response status() override;
-  admin::Response set_override(const std::string& pool, const std::string& member,
-                               const nlohmann::json& body) override;
-  admin::Response clear_override(const std::string& pool, const std::string& member) override;
-  admin::Response explain(const std::map<std::string, std::string>& params) override;
-  admin::Response reload() override;
-  admin::Response dry_run_reload() override;
-  admin::Response overrides() override;
-  admin::Response ready() override;
-  admin::Response metrics() override;
+  // For AdminGate, on the control thread only (store() and metrics() are safe from any thread).
+  [[nodiscard]] ControlLoop& loop() noexcept { return loop_; }
+  [[nodiscard]] net::WorldStore& store() noexcept { return *store_; }
+  [[nodiscard]] metrics::Metrics& metrics() noexcept { return metrics_; }
+  [[nodiscard]] Overrides& overrides() noexcept { return overrides_; }
+  [[nodiscard]] StatusFacts status_facts() const;
+  /// Loads the configuration and zones again and, unless `dry_run`, installs the new World.
+  Reloader::Outcome reload_from(const std::string& trigger, bool dry_run);
 
  private:
-  Reloader::Outcome reload_from(const std::string& trigger, bool dry_run);
   /// Makes `world` current: health state and overrides carried over from the old one, published, and the
   /// prober pointed at its targets.
   void install(std::shared_ptr<engine::World> world);
@@ -60,7 +59,7 @@ class Control final : public admin::Backend {
   admin::Tokens tokens_;
   std::unique_ptr<net::WorldStore> store_;
   std::unique_ptr<health::Prober> prober_;
-  std::unique_ptr<AdminGate> gate_;
+  AdminGate gate_{*this};
   std::unique_ptr<admin::AdminServer> admin_;
   bool ready_ = false;  // /v1/ready: serving, not starting or stopping
   double started_ = 0;

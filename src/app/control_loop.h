@@ -22,12 +22,11 @@ class ControlLoop {
  public:
   /// The constructing thread is the control thread: run() must be called on it.
   ControlLoop();
-  ~ControlLoop();
-  ControlLoop(const ControlLoop&) = delete;
-  ControlLoop& operator=(const ControlLoop&) = delete;
-
   /// The libuv loop, for the control thread's own signals and timers.
   [[nodiscard]] uv_loop_t* uv() noexcept { return &loop_; }
+  ~ControlLoop();
+  ControlLoop(const ControlLoop&) = delete;  // libuv keeps the loop's and the handle's addresses
+  ControlLoop& operator=(const ControlLoop&) = delete;
   [[nodiscard]] bool on_control_thread() const noexcept { return std::this_thread::get_id() == owner_; }
 
   /// Any thread: `task` runs on the control thread, in posting order. False (and the task is dropped)

@@ -195,10 +195,6 @@ json region_json(const policy::Policy& p, const engine::ClientRegion& where, con
             {"region", p.regions[static_cast<std::size_t>(where.region())].name},
             {"from_ecs", where.from_ecs},
             {"decided_by_prefix_length", where.scope}};
-  const json location = network.is_object() && network.contains("location") ? network["location"] : json();
-  auto from_location = [&](const char* key) {
-    if (location.is_object() && location.contains(key)) j["matched"] = location[key];
-  };
   switch (rule) {
     case policy::LocateRule::Cidr:
       // The compiled map stops at the configured prefix (or inside it, where another mapping splits it).
@@ -207,22 +203,18 @@ json region_json(const policy::Policy& p, const engine::ClientRegion& where, con
     case policy::LocateRule::Asn:
       if (network.is_object() && network.contains("asn")) j["matched"] = network["asn"];
       break;
-    case policy::LocateRule::Subdivision:
-      from_location("subdivision");
-      break;
-    case policy::LocateRule::Country:
-      from_location("country");
-      break;
-    case policy::LocateRule::Continent:
-      from_location("continent");
-      break;
-    case policy::LocateRule::Nearest:
-      from_location("coordinates");
-      break;
     case policy::LocateRule::Default:
       if (where.from_ecs && where.scope == 0)
         j["why"] = "ECS source prefix 0: no address information may be used";
       break;
+    default: {
+      // Subdivision, country, continent, nearest: the field of the network's location the rule read.
+      static constexpr const char* kField[policy::kLocateRules] = {
+          nullptr, nullptr, nullptr, "subdivision", "country", "continent", "coordinates"};
+      const char* field = kField[static_cast<std::size_t>(rule)];
+      if (network.is_object() && network.contains("location") && network["location"].contains(field))
+        j["matched"] = network["location"][field];
+    }
   }
   return j;
 }

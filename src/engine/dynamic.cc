@@ -5,6 +5,7 @@
 
 #include <netinet/in.h>
 
+#include <iterator>
 #include <vector>
 
 #include "sgdns/dns/prefix.h"
@@ -195,21 +196,16 @@ bool traced_up(const World& world, std::uint32_t health_id) {
 }  // namespace
 
 const char* verdict_name(PoolVerdict v) noexcept {
-  switch (v) {
-    case PoolVerdict::Answered:
-      return "answered";
-    case PoolVerdict::NoFamily:
-      return "skipped: no member of the queried address family";
-    case PoolVerdict::AllDown:
-      return "skipped: every member down";
-    case PoolVerdict::NotReached:
-      return "not reached: an earlier pool answered";
-    case PoolVerdict::Live:
-      return "live: a candidate";
-    case PoolVerdict::FailOpen:
-      return "answered although down: everything was down and the record fails open";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {
+      "answered",
+      "skipped: no member of the queried address family",
+      "skipped: every member down",
+      "not reached: an earlier pool answered",
+      "live: a candidate",
+      "answered although down: everything was down and the record fails open",
+  };
+  const auto i = static_cast<std::size_t>(v);
+  return i < std::size(kNames) ? kNames[i] : "?";
 }
 
 bool ecs_trusted(const policy::Policy& policy, const sockaddr* resolver) noexcept {

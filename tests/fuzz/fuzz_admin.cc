@@ -6,7 +6,8 @@
 //   Name: value LF ...         headers, up to an empty line
 //   body                       the rest
 //
-// The backend is the real Control (src/app/control.cc) over the golden geo configuration, with a write
+// The backend is the real Control's admin gate (src/app/admin_gate.cc; the fuzzer's thread is the control
+// thread, so each request runs at once) over the golden geo configuration, with a write
 // token the seeds know, so overrides, explain, status, metrics and reload all run. Errors are answers;
 // an escaping exception, a crash or a non-JSON error body is a bug.
 #include <sys/stat.h>
@@ -43,7 +44,7 @@ struct Bed {
     const char* argv[] = {"sgdns", "--config",           config.c_str(),    "--log-level",
                           "error", "--admin-token-file", token_file.c_str()};
     control = std::make_unique<app::Control>(config::parse_command_line(7, argv).config);
-    router = std::make_unique<admin::Router>(*control, admin::Tokens{kToken, ""});
+    router = std::make_unique<admin::Router>(control->admin(), admin::Tokens{kToken, ""});
   }
   std::string token_file;
   std::unique_ptr<app::Control> control;

@@ -10,8 +10,10 @@
 #include <memory>
 #include <string>
 
+#include "overrides.h"
 #include "sgdns/config/config.h"
 #include "sgdns/engine/world.h"
+#include "sgdns/metrics/metrics.h"
 #include "sgdns/world/build.h"
 
 namespace sgdns::app::testing {
@@ -62,5 +64,16 @@ inline config::Config from_command_line(const std::string& config_file) {
 inline std::shared_ptr<engine::World> build(const std::string& config_file, std::uint64_t generation = 1) {
   return world::build_world(config::load_config_file(config_file), generation);
 }
+
+/// A World over write_config() in a scratch folder, its metrics, and Overrides (state file "state.json"
+/// in the folder) installed on it: the fixture of the control pieces' tests (TEST_CASE_METHOD).
+struct Bed {
+  Bed() { overrides.install(*world); }
+  ScratchFolder folder;
+  std::string config = write_config(folder);
+  std::shared_ptr<engine::World> world = build(config);
+  metrics::Metrics metrics;
+  Overrides overrides{folder.file("state.json"), metrics};
+};
 
 }  // namespace sgdns::app::testing

@@ -58,12 +58,8 @@ TEST_CASE("ready_view and reload_view answer as documented", "[app][admin_views]
   CHECK(body["warnings"][0] == "w");
 }
 
-TEST_CASE("overrides_view and status_view show the overrides and whether they apply", "[app][admin_views]") {
-  ScratchFolder folder;
-  auto world = build(write_config(folder));
-  metrics::Metrics metrics;
-  Overrides overrides("", metrics);
-  overrides.install(*world);
+TEST_CASE_METHOD(Bed, "overrides_view and status_view show the overrides and whether they apply",
+                 "[app][admin_views]") {
   REQUIRE(overrides.set({"primary", "192.0.2.100", false, "why", 1000, 0}).status == 200);
   const json list = json::parse(overrides_view(overrides).body)["overrides"];
   REQUIRE(list.size() == 1);

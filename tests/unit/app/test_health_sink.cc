@@ -26,10 +26,8 @@ bool up(const engine::World& w, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("HealthSink routes a result to every member probing the same thing", "[app][health_sink]") {
-  ScratchFolder folder;
-  auto world = build(write_config(folder));
-  metrics::Metrics metrics;
+TEST_CASE_METHOD(Bed, "HealthSink routes a result to every member probing the same thing",
+                 "[app][health_sink]") {
   HealthSink sink(metrics);
   sink.install(*world);
   REQUIRE(up(*world, "primary/192.0.2.100"));
@@ -48,11 +46,9 @@ TEST_CASE("HealthSink routes a result to every member probing the same thing", "
   CHECK(scrape.find(R"(reason="refused")") != std::string::npos);
 }
 
-TEST_CASE("HealthSink carries probed state over a reload by key, not by name", "[app][health_sink]") {
-  ScratchFolder folder;
-  const std::string config = write_config(folder);
-  auto before = build(config);
-  metrics::Metrics metrics;
+TEST_CASE_METHOD(Bed, "HealthSink carries probed state over a reload by key, not by name",
+                 "[app][health_sink]") {
+  const auto before = world;
   HealthSink sink(metrics);
   sink.install(*before);
   sink.on_probe(endpoint(*before, "primary/192.0.2.101"), false, true, {});
@@ -70,11 +66,8 @@ TEST_CASE("HealthSink carries probed state over a reload by key, not by name", "
   CHECK(up(*before, "standby/198.51.100.100"));
 }
 
-TEST_CASE("HealthSink drops a result for an endpoint the World no longer has", "[app][health_sink]") {
-  ScratchFolder folder;
-  const std::string config = write_config(folder);
-  auto world = build(config);
-  metrics::Metrics metrics;
+TEST_CASE_METHOD(Bed, "HealthSink drops a result for an endpoint the World no longer has",
+                 "[app][health_sink]") {
   HealthSink sink(metrics);
   sink.install(*world);
   health::Endpoint gone = endpoint(*world, "primary/192.0.2.101");

@@ -25,13 +25,7 @@ Override down(const std::string& pool, const std::string& member, double expires
 
 }  // namespace
 
-TEST_CASE("Overrides force the served table and persist before they apply", "[app][overrides]") {
-  ScratchFolder folder;
-  auto world = build(write_config(folder));
-  metrics::Metrics metrics;
-  Overrides overrides(folder.file("state.json"), metrics);
-  overrides.install(*world);
-
+TEST_CASE_METHOD(Bed, "Overrides force the served table and persist before they apply", "[app][overrides]") {
   CHECK(overrides.set(down("primary", "192.0.2.100")).status == 200);
   CHECK_FALSE(world->health->up(id_of(*world, "primary", "192.0.2.100")));
   CHECK(world->health->up(id_of(*world, "standby", "192.0.2.100")));  // an override is per pool member
@@ -46,12 +40,7 @@ TEST_CASE("Overrides force the served table and persist before they apply", "[ap
   CHECK(overrides.clear("primary", "192.0.2.100").status == 404);
 }
 
-TEST_CASE("Overrides refuse names the World does not have", "[app][overrides]") {
-  ScratchFolder folder;
-  auto world = build(write_config(folder));
-  metrics::Metrics metrics;
-  Overrides overrides("", metrics);
-  overrides.install(*world);
+TEST_CASE_METHOD(Bed, "Overrides refuse names the World does not have", "[app][overrides]") {
   const Overrides::Result no_pool = overrides.set(down("nope", "192.0.2.100"));
   CHECK(no_pool.status == 404);
   CHECK(no_pool.error == "no pool \"nope\"");
@@ -61,26 +50,17 @@ TEST_CASE("Overrides refuse names the World does not have", "[app][overrides]") 
   CHECK(overrides.all().empty());
 }
 
-TEST_CASE("Overrides change nothing when the state file cannot be written", "[app][overrides]") {
-  ScratchFolder folder;
-  auto world = build(write_config(folder));
-  metrics::Metrics metrics;
-  Overrides overrides(folder.file("missing-folder/state.json"), metrics);
-  overrides.install(*world);
-  const Overrides::Result r = overrides.set(down("primary", "192.0.2.100"));
+TEST_CASE_METHOD(Bed, "Overrides change nothing when the state file cannot be written", "[app][overrides]") {
+  Overrides unwritable(folder.file("missing-folder/state.json"), metrics);
+  unwritable.install(*world);
+  const Overrides::Result r = unwritable.set(down("primary", "192.0.2.100"));
   CHECK(r.status == 500);
-  CHECK(overrides.all().empty());
+  CHECK(unwritable.all().empty());
   CHECK(world->health->up(id_of(*world, "primary", "192.0.2.100")));
 }
 
-TEST_CASE("Overrides outlive a reload that removes the member, and apply when it returns",
-          "[app][overrides]") {
-  ScratchFolder folder;
-  const std::string config = write_config(folder);
-  auto world = build(config);
-  metrics::Metrics metrics;
-  Overrides overrides("", metrics);
-  overrides.install(*world);
+TEST_CASE_METHOD(Bed, "Overrides outlive a reload that removes the member, and apply when it returns",
+                 "[app][overrides]") {
   REQUIRE(overrides.set(down("primary", "192.0.2.101")).status == 200);
 
   write_config(folder, "", R"("192.0.2.100")");
@@ -96,12 +76,7 @@ TEST_CASE("Overrides outlive a reload that removes the member, and apply when it
   CHECK_FALSE(back->health->up(id_of(*back, "primary", "192.0.2.101")));
 }
 
-TEST_CASE("Overrides expire when their time comes, not before", "[app][overrides]") {
-  ScratchFolder folder;
-  auto world = build(write_config(folder));
-  metrics::Metrics metrics;
-  Overrides overrides(folder.file("state.json"), metrics);
-  overrides.install(*world);
+TEST_CASE_METHOD(Bed, "Overrides expire when their time comes, not before", "[app][overrides]") {
   REQUIRE(overrides.set(down("primary", "192.0.2.100", 1500)).status == 200);
   overrides.expire(1499);
   CHECK(overrides.all().size() == 1);
