@@ -17,14 +17,14 @@ using namespace sgdns;
 
 namespace {
 
-engine::World& world() {
+engine::World& fuzz_world() {
   static const std::shared_ptr<engine::World> w = [] {
     config::Config c = config::load_config_file(SGDNS_TEST_DATA "/golden/configs/geo.json");
     c.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
     c.zones.push_back({"child.example.test.", SGDNS_TEST_DATA "/golden/zones/child.example.test.zone"});
     c.options.nsid = "fuzz";
     c.options.axfr_allow = {dns::Prefix{4, {127}, 8}};
-    return world::build_world(c, 1);
+    return sgdns::world::build_world(c, 1);
   }();
   return *w;
 }
@@ -38,7 +38,7 @@ void set_health(engine::World& w, std::uint8_t pattern) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  set_health(world(), static_cast<std::uint8_t>(data[0] >> 1));
+  set_health(fuzz_world(), static_cast<std::uint8_t>(data[0] >> 1));
   static engine::Scratch scratch;
   static std::vector<std::uint8_t> out(65535);
   sockaddr_in peer{};
@@ -47,11 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   engine::Client client{reinterpret_cast<const sockaddr*>(&peer),
                         (data[0] & 1) ? engine::Transport::Tcp : engine::Transport::Udp};
   std::span<std::uint8_t> buffer(out.data(), client.transport == engine::Transport::Udp ? 4096 : out.size());
-  engine::Reply reply = engine::answer(world(), {data + 1, size - 1}, client, scratch, buffer);
+  engine::Reply reply = engine::answer(fuzz_world(), {data + 1, size - 1}, client, scratch, buffer);
   if (reply.size > buffer.size()) __builtin_trap();
   if (client.transport == engine::Transport::Udp && reply.size > 4096) __builtin_trap();
   if (reply.outcome == engine::Outcome::Transfer) {
-    engine::transfer(world(), client, scratch, [](std::span<const std::uint8_t> m) {
+    engine::transfer(fuzz_world(), client, scratch, [](std::span<const std::uint8_t> m) {
       if (m.size() > 65535) __builtin_trap();
     });
   }
