@@ -33,6 +33,14 @@ admin::Response AdminGate::status() {
   });
 }
 
+admin::Response AdminGate::status_page() {
+  return on_control([&] {
+    const engine::World& world = *control_.store().snapshot();
+    return status_page_view(status_json(world, control_.status_facts(), control_.overrides().all()),
+                            control_.history(), control_.metrics().answers_by_region(), world, now_seconds());
+  });
+}
+
 admin::Response AdminGate::set_override(const std::string& pool, const std::string& member,
                                         const nlohmann::json& body) {
   Override o;

@@ -18,6 +18,7 @@ class AdminGate final : public admin::Backend {
   explicit AdminGate(Control& control) : control_(control) {}
 
   admin::Response status() override;
+  admin::Response status_page() override;
   admin::Response set_override(const std::string& pool, const std::string& member,
                                const nlohmann::json& body) override;
   admin::Response clear_override(const std::string& pool, const std::string& member) override;

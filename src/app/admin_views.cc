@@ -56,8 +56,8 @@ std::optional<admin::Response> read_override(const std::string& pool, const std:
   return std::nullopt;
 }
 
-admin::Response status_view(const engine::World& world, const StatusFacts& facts,
-                            const std::map<std::string, Override>& overrides) {
+json status_json(const engine::World& world, const StatusFacts& facts,
+                 const std::map<std::string, Override>& overrides) {
   json out;
   const BuildInfo& build = build_info();
   out["version"] = {{"version", build.version}, {"commit", build.commit}, {"build_type", build.build_type}};
@@ -97,7 +97,12 @@ admin::Response status_view(const engine::World& world, const StatusFacts& facts
   out["records"] = records_json(world);
   if (world.policy)
     out["failover_budget_seconds"] = static_cast<double>(world.policy->failover_budget_ms) / 1000;
-  return {200, admin::json_text(out, 2) + "\n"};
+  return out;
+}
+
+admin::Response status_view(const engine::World& world, const StatusFacts& facts,
+                            const std::map<std::string, Override>& overrides) {
+  return {200, admin::json_text(status_json(world, facts, overrides), 2) + "\n"};
 }
 
 admin::Response overrides_view(const Overrides& overrides) {

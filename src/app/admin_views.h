@@ -16,6 +16,7 @@
 #include "sgdns/admin/router.h"
 #include "sgdns/engine/world.h"
 #include "sgdns/health/prober.h"
+#include "status_history.h"
 
 namespace sgdns::app {
 
@@ -34,8 +35,16 @@ struct StatusFacts {
   bool ready = false;
   std::vector<health::EndpointStatus> endpoints;  // the prober's view
 };
+[[nodiscard]] nlohmann::json status_json(const engine::World& world, const StatusFacts& facts,
+                                         const std::map<std::string, Override>& overrides);
 [[nodiscard]] admin::Response status_view(const engine::World& world, const StatusFacts& facts,
                                           const std::map<std::string, Override>& overrides);
+
+/// GET /status: the HTML status page (status_page.h), drawn from GET /v1/status's document, the recent
+/// flips and reloads and the answers counted by region, at `now` (unix seconds).
+[[nodiscard]] admin::Response status_page_view(const nlohmann::json& status, const StatusHistory& history,
+                                               const std::map<std::string, std::uint64_t>& answers_by_region,
+                                               const engine::World& world, double now);
 
 /// GET /v1/overrides: each with whether it applies to a member of the served World.
 [[nodiscard]] admin::Response overrides_view(const Overrides& overrides);

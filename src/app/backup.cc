@@ -17,6 +17,7 @@
 
 #include "overrides_store.h"
 #include "sgdns/config/config.h"
+#include "sgdns/world/build.h"
 
 namespace sgdns::app {
 namespace {
@@ -140,7 +141,7 @@ void copy_admin_files(Writer& out, json& doc, const fs::path& base) {
 
 void write_backup(const std::string& config_path, const fs::path& dir) {
   config::Config c = config::load_config_file(config_path);
-  auto world = config::build_world(c, 1);  // refuses what would not load
+  auto world = world::build_world(c, 1);  // refuses what would not load
   const fs::path base = fs::path(config_path).parent_path();
   json doc = json::parse(read_file(config_path));
   Writer out(dir);

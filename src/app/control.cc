@@ -64,7 +64,10 @@ Control::Control(config::Config config)
   // Probe results arrive on the prober's thread and are applied on the control thread.
   prober_ = std::make_unique<health::Prober>(
       [this](const health::Endpoint& e, bool up, bool change, const health::ProbeResult& r) {
-        loop_.post([this, e, up, change, r] { health_sink_.on_probe(e, up, change, r); });
+        loop_.post([this, e, up, change, r] {
+          health_sink_.on_probe(e, up, change, r);
+          if (change) history_.add_flip({now_seconds(), e.name, up});
+        });
       });
   install(world);
   log::info("loaded " + describe(*world));
@@ -133,10 +136,12 @@ Reloader::Outcome Control::reload_from(const std::string& trigger, bool dry_run)
     metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
     metrics_.config_last_reload_successful.Set(1);
     log::info("reload: done, generation " + std::to_string(r.generation) + ": " + describe(*r.world));
+    history_.add_reload({now_seconds(), trigger, true, r.generation, "reloaded: " + describe(*r.world)});
     log_geoip(*r.world);
   } else if (!r.ok && !dry_run) {
     metrics_.reloads.Add({{"outcome", "refused"}}).Increment();
     metrics_.config_last_reload_successful.Set(0);
+    history_.add_reload({now_seconds(), trigger, false, r.generation, r.message});
   }
   return r;
 }

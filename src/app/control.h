@@ -20,6 +20,7 @@
 #include "sgdns/health/prober.h"
 #include "sgdns/metrics/metrics.h"
 #include "sgdns/net/world_store.h"
+#include "status_history.h"
 
 namespace sgdns::app {
 
@@ -40,6 +41,7 @@ class Control {
   [[nodiscard]] metrics::Metrics& metrics() noexcept { return metrics_; }
   [[nodiscard]] Overrides& overrides() noexcept { return overrides_; }
   [[nodiscard]] StatusFacts status_facts() const;
+  [[nodiscard]] const StatusHistory& history() const noexcept { return history_; }
   /// Loads the configuration and zones again and, unless `dry_run`, installs the new World.
   Reloader::Outcome reload_from(const std::string& trigger, bool dry_run);
 
@@ -63,6 +65,7 @@ class Control {
   std::unique_ptr<admin::AdminServer> admin_;
   bool ready_ = false;  // /v1/ready: serving, not starting or stopping
   double started_ = 0;
+  StatusHistory history_;  // flips and reloads for the status page
 };
 
 }  // namespace sgdns::app

@@ -5,19 +5,16 @@
 namespace sgdns::app {
 
 void StatusHistory::add_flip(FlipEvent flip) {
-  std::lock_guard lock(mu_);
   flips_.push_back(std::move(flip));
   while (flips_.size() > kMaxFlips) flips_.pop_front();
 }
 
 void StatusHistory::add_reload(ReloadEvent reload) {
-  std::lock_guard lock(mu_);
   reloads_.push_front(std::move(reload));
   while (reloads_.size() > kMaxReloads) reloads_.pop_back();
 }
 
 std::vector<FlipEvent> StatusHistory::recent_flips(double now) const {
-  std::lock_guard lock(mu_);
   std::vector<FlipEvent> out;
   for (const FlipEvent& f : flips_)
     if (f.at >= now - kFlipWindowSeconds) out.push_back(f);
@@ -25,7 +22,6 @@ std::vector<FlipEvent> StatusHistory::recent_flips(double now) const {
 }
 
 std::vector<ReloadEvent> StatusHistory::recent_reloads() const {
-  std::lock_guard lock(mu_);
   return {reloads_.begin(), reloads_.end()};
 }
 

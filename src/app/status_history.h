@@ -4,7 +4,6 @@
 #pragma once
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,8 +23,8 @@ struct ReloadEvent {
   std::string message;
 };
 
-/// Thread-safe: the prober thread adds flips, reloads come from signals or the admin port, the admin port
-/// reads.
+/// Control thread only (control_loop.h): probe results and reloads are applied there, and the status page
+/// is drawn there.
 class StatusHistory {
  public:
   /// "Flips in the last hour" is the question an on-call engineer asks of a flapping edge.
@@ -44,7 +43,6 @@ class StatusHistory {
   [[nodiscard]] std::vector<ReloadEvent> recent_reloads() const;
 
  private:
-  mutable std::mutex mu_;
   std::deque<FlipEvent> flips_;
   std::deque<ReloadEvent> reloads_;
 };

@@ -3,7 +3,7 @@
 // server from a JSON model so that it needs no script to be read, no external asset and no second request
 // (private to app).
 //
-// The model (built by Control::status_page(), every field optional):
+// The model (built by status_page_view(), admin_views.h; every field optional):
 //   now, started: unix seconds; generation; version: string; refresh_ms: how often the page refetches itself
 //   regions:   [{name, fallback: [name...], answers: count}]
 //   pools:     [{name, region: name|null, check: name|null, members: [{member, address, probe, effective,

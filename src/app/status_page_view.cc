@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
-// GET /status: the status page's model gathered from the served World, the prober, the overrides, the
-// history of flips and reloads and the answer counters, then rendered (status_page.h).
-#include <chrono>
-
-#include "control.h"
+// GET /status: the status page's model gathered from GET /v1/status's document, the history of flips and
+// reloads and the answer counters, then rendered (status_page.h). Runs on the control thread.
+#include "admin_views.h"
 #include "status_page.h"
 
 namespace sgdns::app {
@@ -34,10 +32,9 @@ json regions_model(const engine::World& world, const std::map<std::string, std::
 
 }  // namespace
 
-admin::Response Control::status_page() {
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  json status = status_json();
+admin::Response status_page_view(const json& status, const StatusHistory& history,
+                                 const std::map<std::string, std::uint64_t>& answers_by_region,
+                                 const engine::World& world, double now) {
   json model = {{"now", now},
                 {"started", status["started"]},
                 {"generation", status["generation"]},
@@ -50,7 +47,7 @@ admin::Response Control::status_page() {
     if (endpoint.contains("last_result")) last_results[endpoint["name"]] = endpoint["last_result"];
   std::map<std::string, int> flip_counts;
   model["flips"] = json::array();
-  for (const FlipEvent& f : history_.recent_flips(now)) {
+  for (const FlipEvent& f : history.recent_flips(now)) {
     ++flip_counts[f.endpoint];
     model["flips"].push_back({{"at", f.at}, {"endpoint", f.endpoint}, {"to", f.up ? "up" : "down"}});
   }
@@ -66,13 +63,13 @@ admin::Response Control::status_page() {
     }
   }
   model["reloads"] = json::array();
-  for (const ReloadEvent& r : history_.recent_reloads())
+  for (const ReloadEvent& r : history.recent_reloads())
     model["reloads"].push_back({{"at", r.at},
                                 {"trigger", r.trigger},
                                 {"ok", r.ok},
                                 {"generation", r.generation},
                                 {"message", r.message}});
-  model["regions"] = regions_model(*store_->snapshot(), metrics_.answers_by_region());
+  model["regions"] = regions_model(world, answers_by_region);
   return {200, render_status_page(model), "text/html; charset=utf-8"};
 }
 
