@@ -17,11 +17,14 @@
 # TLS is OpenSSL, linked directly (Debian's civetweb cannot do TLS with
 # OpenSSL 3, see src/admin/tls_front.h), and the configuration file's SHA-256
 # for /v1/status; git: the commit that --version names (read at configure
-# time, optional).
+# time, optional); libfstrm-dev, libprotobuf-c-dev and protobuf-c-compiler:
+# dnstap output (Frame Streams writer thread, and the dnstap schema compiled
+# to C at build time).
 SGDNS_BUILD_DEPS=(
   build-essential cmake ninja-build ccache pkg-config
   libldns-dev libmaxminddb-dev libuv1-dev liburcu-dev nlohmann-json3-dev
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev catch2 libssl-dev libsodium-dev
+  libfstrm-dev libprotobuf-c-dev protobuf-c-compiler
   git
 )
 
@@ -37,7 +40,8 @@ SGDNS_BUILD_DEPS=(
 # Kubernetes manifests' check (tests/deploy), dpkg-dev + debhelper to build
 # the Debian package (scripts/package.sh; its Build-Depends are all listed
 # here) and lintian to check it, chromium to load the status page headless
-# (tests/status: screenshot, an override shown within 2 s).
+# (tests/status: screenshot, an override shown within 2 s), fstrm-bin for
+# fstrm_capture, the independent dnstap receiver of the dnstap test.
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
@@ -47,14 +51,16 @@ SGDNS_TEST_DEPS=(
   jq man-db groff-base python3-yaml
   dpkg-dev debhelper lintian
   chromium
+  fstrm-bin
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's
 # runtime stage installs exactly these). libssl3: the admin port's TLS;
-# libsodium23: SipHash for DNS Cookies.
+# libsodium23: SipHash for DNS Cookies; libfstrm0 + libprotobuf-c1: dnstap.
 SGDNS_RUNTIME_DEPS=(
   libldns3 libmaxminddb0 libuv1 liburcu8 libcurl4 libcivetweb1
   libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libssl3 libsodium23
+  libfstrm0 libprotobuf-c1
 )
 
 # Print the packages among "$@" that are not installed.

@@ -12,6 +12,7 @@
 #include "privileges.h"
 #include "reload_report.h"
 #include "sgdns/app/build_info.h"
+#include "sgdns/dnstap/sink.h"
 #include "sgdns/net/tcp_server.h"
 #include "sgdns/net/udp_server.h"
 #include "sgdns/util/log.h"
@@ -163,8 +164,19 @@ int Control::run() {
   check_descriptor_limit(descriptor_needs(config, worker_count(config), probe_targets),
                          raise_descriptor_limit());
   // Every socket is bound (port 53 needs root) before root is given up.
-  net::UdpServer udp(config.listen, worker_count(config), *store_, &metrics_.counters());
-  net::TcpServer tcp(config.listen, config.tcp, *store_, &metrics_.counters());
+  // dnstap: one producer per UDP worker socket and one for the TCP thread; declared first so that it
+  // outlives (and flushes after) every thread that logs through it.
+  const std::size_t udp_sockets = static_cast<std::size_t>(worker_count(config)) * config.listen.size();
+  std::unique_ptr<dnstap::Sink> dnstap;
+  if (config.dnstap.enabled()) {
+    dnstap = std::make_unique<dnstap::Sink>(config.dnstap, udp_sockets + 1);
+    log::info("dnstap: logging " + std::string(config.dnstap.log_queries ? "queries " : "") +
+              (config.dnstap.log_responses ? "responses " : "") + "(1 in " +
+              std::to_string(config.dnstap.sample) + ") to " + config.dnstap.socket);
+  }
+  net::UdpServer udp(config.listen, worker_count(config), *store_, &metrics_.counters(), dnstap.get());
+  net::TcpServer tcp(config.listen, config.tcp, *store_, &metrics_.counters(),
+                     dnstap ? &dnstap->producer(udp_sockets) : nullptr);
   if (config.admin.listen)
     admin_ = std::make_unique<admin::AdminServer>(
         admin::ListenOptions{*config.admin.listen, config.admin.tls_certificate, config.admin.tls_key},
@@ -213,6 +225,9 @@ int Control::run() {
   prober_->stop();
   udp.stop();
   tcp.stop();
+  if (dnstap)
+    log::info("dnstap: " + std::to_string(dnstap->sent()) + " frames queued, " +
+              std::to_string(dnstap->dropped()) + " dropped");
   log::info("stopped");
   return 0;
 }

@@ -18,6 +18,11 @@ StartSettings start_settings(const config::Config& c) {
   s.rrl_table_size = c.options.rrl.table_size;
   s.token_file = c.admin.token_file;
   s.state_file = c.admin.state_file;
+  const auto& d = c.dnstap;
+  s.dnstap = !d.enabled()
+                 ? "off"
+                 : d.socket + ", 1 in " + std::to_string(d.sample) + (d.log_queries ? ", queries" : "") +
+                       (d.log_responses ? ", responses" : "") + (d.identity.empty() ? "" : ", " + d.identity);
   return s;
 }
 
@@ -133,6 +138,7 @@ std::vector<std::string> reload_warnings(const StartSettings& running, const con
   number("rrl.table_size", running.rrl_table_size, n.rrl_table_size);
   restart_only("admin.token_file", or_none(running.token_file), or_none(n.token_file));
   restart_only("admin.state_file", or_none(running.state_file), or_none(n.state_file));
+  restart_only("dnstap", running.dnstap, n.dnstap);
   for (const auto& z : after.zones.zones()) {
     const zone::Zone* old = before.zones.exact(z->origin());
     if (!old) continue;

@@ -21,6 +21,7 @@ struct StartSettings {
   std::size_t rrl_table_size = 0;
   std::string token_file;
   std::string state_file;
+  std::string dnstap;  // "off", or its settings in one line
 };
 
 [[nodiscard]] StartSettings start_settings(const config::Config& config);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "defaults.h"
+#include "dnstap_json.h"
 #include "file_digest.h"
 #include "json_node.h"
 #include "limits_json.h"
@@ -16,9 +17,9 @@ namespace sgdns::config {
 
 const std::vector<const char*>& top_level_keys() {
   static const std::vector<const char*> kKeys = {
-      "listen",    "threads",         "identity", "zones",          "edns",    "tcp",   "transfer",
-      "log_level", "geoip",           "ecs",      "default_region", "regions", "pools", "records",
-      "checks",    "failover_budget", "admin",    "user",           "group",   "rrl",   "cookies"};
+      "listen", "threads", "identity",       "zones",   "edns",    "tcp",     "transfer", "log_level",
+      "geoip",  "ecs",     "default_region", "regions", "pools",   "records", "checks",   "failover_budget",
+      "admin",  "user",    "group",          "rrl",     "cookies", "dnstap"};
   return kKeys;
 }
 
@@ -57,8 +58,8 @@ void read_zones(const Node& n, Config& c, const std::string& base_dir) {
   }
 }
 
-/// edns, tcp, rrl, cookies, transfer and log_level, each on its own (a mistake in one does not hide the
-/// next).
+/// edns, tcp, rrl, cookies, transfer, dnstap and log_level, each on its own (a mistake in one does not hide
+/// the next).
 void read_transport(const Node& root, Config& c, Problems& problems, const std::string& base_dir) {
   problems.attempt([&] {
     if (!root.has("edns")) return;
@@ -85,6 +86,9 @@ void read_transport(const Node& root, Config& c, Problems& problems, const std::
     for (std::size_t i = 0; i < allow.size(); ++i)
       c.options.axfr_allow.push_back(allow[i].parsed(dns::parse_prefix));
     c.axfr_allow_set = true;  // an empty list means no transfers at all
+  });
+  problems.attempt([&] {
+    if (root.has("dnstap")) read_dnstap(root["dnstap"], c.dnstap, base_dir);
   });
   problems.attempt([&] {
     if (!root.has("log_level")) return;

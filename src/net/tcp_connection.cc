@@ -109,6 +109,12 @@ bool TcpConnection::answer_waiting() {
     if (x.counters)
       x.counters->count(1, x.scratch.query, reply,
                         reply.size == 0 && reply.outcome != engine::Outcome::Transfer);
+    if (x.dnstap) {  // a transfer's messages are not logged, only the query that asked for it
+      const std::size_t sent = reply.outcome == engine::Outcome::Transfer ? 0 : reply.size;
+      x.dnstap->log(
+          world,
+          {msg, {x.out.data(), sent}, client.address, engine::Transport::Tcp, reply.region, reply.pool});
+    }
     if (reply.outcome == engine::Outcome::Transfer) {
       engine::transfer(world, client, x.scratch,
                        [this](std::span<const std::uint8_t> m) { append_frame(m); });

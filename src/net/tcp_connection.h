@@ -26,6 +26,7 @@ struct TcpContext {
   engine::Scratch scratch;
   std::vector<std::uint8_t> out;  // one reply
   metrics::WorkerCounters* counters = nullptr;
+  dnstap::Producer* dnstap = nullptr;  // null: dnstap off
   TcpSlots slots;
   std::uint8_t read_buffer[65536 + 2];
 };

@@ -86,9 +86,10 @@ struct TcpServer::Impl {
 };
 
 TcpServer::TcpServer(const std::vector<dns::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
-                     metrics::CounterSet* counters)
+                     metrics::CounterSet* counters, dnstap::Producer* dnstap)
     : impl_(std::make_unique<Impl>(limits, store)) {
   if (counters) impl_->ctx.counters = &counters->add_worker();
+  impl_->ctx.dnstap = dnstap;
   impl_->ctx.scratch.rng = random_seed();
   for (const auto& address : listen) impl_->listen_on(address);
 }

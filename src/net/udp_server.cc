@@ -54,6 +54,7 @@ struct UdpServer::Worker {
   std::string where;  // "udp ADDR:PORT", for the log
   rrl::Limiter* limiter = nullptr;
   rrl::WorkerState rrl_state;
+  dnstap::Producer* dnstap = nullptr;  // null: dnstap off
 
   void run(WorldStore& store, const std::atomic<bool>& stopping);
   int receive();
@@ -137,6 +138,13 @@ void UdpServer::Worker::answer_batch(const engine::World& world, int received) {
     engine::Reply reply = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch, buffer);
     reply = limit_udp_reply(world, *limiter, rrl_state, scratch, reply, peer, now_us, buffer, counters);
     if (counters) counters->count(0, scratch.query, reply, reply.size == 0);
+    if (dnstap)  // what was received and what is sent (after rate limiting: nothing, a slip, or the answer)
+      dnstap->log(world, {{in[i].data(), in_msgs[i].msg_len},
+                          {out[replies].data(), reply.size},
+                          peer,
+                          engine::Transport::Udp,
+                          reply.region,
+                          reply.pool});
     if (reply.size == 0) continue;
     out_iov[replies] = {out[replies].data(), reply.size};
     msghdr& o = out_msgs[replies].msg_hdr;
@@ -202,7 +210,7 @@ void UdpServer::Worker::run(WorldStore& store, const std::atomic<bool>& stopping
 }
 
 UdpServer::UdpServer(const std::vector<dns::SocketAddress>& listen, int workers, WorldStore& store,
-                     metrics::CounterSet* counters)
+                     metrics::CounterSet* counters, dnstap::Sink* dnstap)
     : store_(store), limiter_(std::make_unique<rrl::Limiter>(store.current()->options.rrl.table_size)) {
   // One thread per socket, as NSD and gdnsd do: each blocks in its own recvmmsg, so no thread polls.
   for (int w = 0; w < workers; ++w) {
@@ -214,6 +222,7 @@ UdpServer::UdpServer(const std::vector<dns::SocketAddress>& listen, int workers,
       worker->pktinfo = is_wildcard(address);
       worker->limiter = limiter_.get();
       worker->where = "udp " + address.text;
+      if (dnstap) worker->dnstap = &dnstap->producer(workers_.size());
       workers_.push_back(std::move(worker));
       workers_.back()->fd = bind_udp(address, workers_.back()->pktinfo);
     }

@@ -62,6 +62,7 @@ std::string geo_config(const GeoSetup& s) {
                                  {{"pool", "cdn"}, {"weight", s.media_cdn_weight}}})}}},
         {"video.geo.test.",
          {{"types", {"A", "AAAA"}}, {"ttl", 20}, {"policy", "geo"}, {"pools", {"edge-eu4", "cdn"}}}}}}};
+  if (!s.extra_json.empty()) config.update(json::parse(s.extra_json));
   return config.dump(2) + "\n";
 }
 

@@ -43,6 +43,8 @@ struct GeoSetup {
   std::vector<std::string> www_pools{"edge-eu", "edge-us", "edge-usw", "edge-ap", "cdn"};
   int media_us_weight = 80;
   int media_cdn_weight = 20;
+  // More top-level keys, as the text of a JSON object merged over the rest (e.g. a "dnstap" section).
+  std::string extra_json;
 };
 
 inline constexpr const char* kCdnTarget = "geo-test.cdn.example.net.";

@@ -11,6 +11,7 @@
 
 #include "sgdns/config/duration.h"
 #include "sgdns/dns/address.h"
+#include "sgdns/dnstap/settings.h"
 #include "sgdns/engine/world.h"
 #include "sgdns/policy/spec.h"
 #include "sgdns/util/log.h"
@@ -114,6 +115,7 @@ struct Config {
   bool axfr_allow_set = false;  // else AXFR is allowed from loopback only
   std::string user;             // started as root: the user to run as once every socket is bound
   std::string group;            // its group; default: the user's primary group
+  dnstap::Settings dnstap;      // query analytics; off unless a socket is given (read at start)
 };
 
 enum class CommandLineAction { Run, Help, Version };

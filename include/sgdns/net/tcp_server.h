@@ -10,6 +10,7 @@
 
 #include "sgdns/config/config.h"
 #include "sgdns/dns/address.h"
+#include "sgdns/dnstap/sink.h"
 #include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
 
@@ -20,8 +21,9 @@ using TcpLimits = config::TcpLimits;
 class TcpServer {
  public:
   /// Binds and listens on every address now; throws std::runtime_error naming the address on failure.
+  /// With `dnstap`, the TCP thread logs through that producer (its own; it must outlive this).
   TcpServer(const std::vector<dns::SocketAddress>& listen, TcpLimits limits, WorldStore& store,
-            metrics::CounterSet* counters = nullptr);
+            metrics::CounterSet* counters = nullptr, dnstap::Producer* dnstap = nullptr);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
   TcpServer& operator=(const TcpServer&) = delete;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sgdns/dns/address.h"
+#include "sgdns/dnstap/sink.h"
 #include "sgdns/metrics/counters.h"
 #include "sgdns/net/world_store.h"
 #include "sgdns/rrl/limiter.h"
@@ -18,9 +19,10 @@ namespace sgdns::net {
 class UdpServer {
  public:
   /// Binds every socket now (the rate limiter's table is sized from the current World's settings), so a bad
-  /// or busy address fails at start with a clear error (std::runtime_error naming the address).
+  /// or busy address fails at start with a clear error (std::runtime_error naming the address). With
+  /// `dnstap`, worker k (of workers x listen addresses) logs through its producer k; it must outlive this.
   UdpServer(const std::vector<dns::SocketAddress>& listen, int workers, WorldStore& store,
-            metrics::CounterSet* counters = nullptr);
+            metrics::CounterSet* counters = nullptr, dnstap::Sink* dnstap = nullptr);
   ~UdpServer();
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;
