@@ -155,6 +155,20 @@ if (grep { (split /\t/)[0] eq 'protect' } @order) {
         . 'the mix with a valid DNS Cookie on every query (fetched with kdig before each run), so every query costs a '
         . 'SipHash check and is exempt from RRL. Ratio = qps over `sgdns` in the same rounds.', '';
 }
+run_table('dnstap', 'Query analytics: sgdns-geo without dnstap, with dnstap logging everything, and sampling 1 in 10',
+    'of sgdns-geo (off)', sub {
+    my ($mode, $server, $qset, $x) = @_;
+    return '—' if $server eq 'sgdns-geo';
+    my $s = get('dnstap', $mode, 'sgdns-geo', $qset);
+    return fmt('%.3f', ratio($x->{qps}, $s->{qps}));
+});
+if (grep { (split /\t/)[0] eq 'dnstap' } @order) {
+    push @out, 'Servers: `sgdns-geo` = as in the geo phase, dnstap off; `sgdns-geo-dnstap` = the same with an AUTH_QUERY and an '
+        . 'AUTH_RESPONSE frame for every query, to fstrm_capture on core 0 (frames to /dev/null); `sgdns-geo-dnstap10` = '
+        . 'sampling 1 in 10. Query sets: `mix` (static zone data) and `geo-ecs` (the geo record with ECS: `extra` names '
+        . 'region and pool). Ratio = qps over `sgdns-geo` for the same query set in the same rounds. The server CPU per '
+        . 'query includes fstrm\'s I/O thread (in the server\'s cgroup).', '';
+}
 run_table('tcp', 'Static zone over TCP, pipelined (dnsperf -m tcp, 4 connections, 500 outstanding)', 'sgdns / server', $sg_over->('tcp', 'sgdns'));
 
 # ---- load / reload -------------------------------------------------------------------------------------

@@ -17,6 +17,9 @@
 #              cost of checking every reply, nothing limited (phase protect)
 #   sgdns-cookie  sgdns as shipped (RRL on at 200/s), asked with a valid DNS Cookie (qset mix-cookie):
 #              every query's server cookie is checked by SipHash, which exempts it from RRL (phase protect)
+#   sgdns-geo-dnstap     sgdns-geo with dnstap on: every query and response (AUTH_QUERY + AUTH_RESPONSE)
+#                        to the collector bench/run starts on core 0 ($DNSTAP_SOCKET, phase dnstap)
+#   sgdns-geo-dnstap10   the same, sampling one query in 10
 # sgdns runs with RRL off (--no-rrl, "rrl": false) where it is compared with the other servers: dnsperf is
 # one client asking far above any per-client rate, and NSD, Knot and gdnsd run without RRL here too.
 #   knot       knotd, udp-workers=T, tcp-workers 1, journal off
@@ -30,14 +33,17 @@
 declare -gA SRV_PORT=(
   [knot]=5401 [nsd]=5402 [gdnsd]=5403 [echo]=5406 [gdnsd-geo]=5408
   [sgdns]=5420 [sgdns-geo]=5421 [sgdns-rrl]=5422 [sgdns-cookie]=5423
+  [sgdns-geo-dnstap]=5424 [sgdns-geo-dnstap10]=5425
 )
 # what each server needs to run; a server whose binary is missing is skipped (and reported)
 declare -gA SRV_BIN=(
   [knot]=knotd [nsd]=nsd [gdnsd]=gdnsd [gdnsd-geo]=gdnsd [echo]="$HERE/echo/udp_echo"
   [sgdns]="$SGDNS" [sgdns-geo]="$SGDNS" [sgdns-rrl]="$SGDNS" [sgdns-cookie]="$SGDNS"
+  [sgdns-geo-dnstap]="$SGDNS" [sgdns-geo-dnstap10]="$SGDNS"
 )
 # the name the harness waits for at start (must answer NOERROR)
-declare -gA SRV_PROBE=([gdnsd-geo]=www.geo.example.test [sgdns-geo]=www.geo.example.test)
+declare -gA SRV_PROBE=([gdnsd-geo]=www.geo.example.test [sgdns-geo]=www.geo.example.test
+  [sgdns-geo-dnstap]=www.geo.example.test [sgdns-geo-dnstap10]=www.geo.example.test)
 
 ZONEFILE=${ZONEFILE:-$DATA/example.test.zone}
 
@@ -92,6 +98,17 @@ srv_sgdns-geo() {
 EOF2
   echo "$SGDNS --config $d/sgdns.json"
 }
+
+# sgdns-geo plus a "dnstap" section (a JSON object's members) pointing at the phase's collector.
+sgdns_geo_dnstap() {
+  local d=$1 port=$2 th=$3 members=$4
+  srv_sgdns-geo "$d" "$port" "$th" > /dev/null
+  sed -i "s|^  \"rrl\": false,|  \"rrl\": false,\n  \"dnstap\": {\"socket\": \"$DNSTAP_SOCKET\"$members},|" "$d/sgdns.json"
+  grep -q '"dnstap"' "$d/sgdns.json" || { echo "sgdns_geo_dnstap: could not add dnstap to $d/sgdns.json" >&2; return 1; }
+  echo "$SGDNS --config $d/sgdns.json"
+}
+srv_sgdns-geo-dnstap() { sgdns_geo_dnstap "$1" "$2" "$3" ""; }
+srv_sgdns-geo-dnstap10() { sgdns_geo_dnstap "$1" "$2" "$3" ', "sample": 10'; }
 
 srv_knot() {
   local d=$1 port=$2 th=$3

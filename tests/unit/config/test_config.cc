@@ -281,3 +281,37 @@ TEST_CASE("cookie secret files: one or two 128-bit secrets, clear errors otherwi
              Catch::EndsWith("/nonexistent/cookie.secret: cannot read"));
   std::remove(path.c_str());
 }
+
+TEST_CASE("dnstap: off by default; the socket turns it on, relative to the file", "[config][dnstap]") {
+  auto off = config::parse_config_json("{}", "/etc/sgdns");
+  CHECK_FALSE(off.dnstap.enabled());
+  auto c = config::parse_config_json(
+      R"({"dnstap": {"socket": "run/dnstap.sock", "sample": 100, "log_responses": false, "identity": "ns1"}})",
+      "/etc/sgdns");
+  CHECK(c.dnstap.enabled());
+  CHECK(c.dnstap.socket == "/etc/sgdns/run/dnstap.sock");
+  CHECK(c.dnstap.sample == 100);
+  CHECK(c.dnstap.log_queries);
+  CHECK_FALSE(c.dnstap.log_responses);
+  CHECK(c.dnstap.identity == "ns1");
+  auto defaults = config::parse_config_json(R"({"dnstap": {"socket": "/run/dnstap.sock"}})", "/etc/sgdns");
+  CHECK(defaults.dnstap.sample == 1);
+  CHECK(defaults.dnstap.log_queries);
+  CHECK(defaults.dnstap.log_responses);
+  CHECK(defaults.dnstap.identity.empty());
+}
+
+TEST_CASE("dnstap mistakes are refused with their path", "[config][dnstap]") {
+  CHECK(json_error(R"({"dnstap": {}})") == "dnstap: missing \"socket\" (the collector's unix socket)");
+  CHECK(json_error(R"({"dnstap": {"socket": "/s", "sampel": 2}})") == "dnstap.sampel: unknown key");
+  CHECK(json_error(R"({"dnstap": {"socket": "/s", "sample": 0}})") ==
+        "dnstap.sample: expected an integer from 1 to 1000000");
+  CHECK(json_error(R"({"dnstap": {"socket": "/s", "log_queries": false, "log_responses": false}})") ==
+        "dnstap: log_queries and log_responses are both false: nothing to log");
+  CHECK(json_error(R"({"dnstap": {"socket": "/)" + std::string(107, 'x') + R"("}})") ==
+        "dnstap.socket: expected a unix socket path of 1 to 107 bytes");
+  CHECK(json_error(R"({"dnstap": {"socket": ""}})") ==
+        "dnstap.socket: expected a unix socket path of 1 to 107 bytes");
+  CHECK(json_error(R"({"dnstap": {"socket": "/s", "identity": ")" + std::string(129, 'x') + R"("}})") ==
+        "dnstap.identity: at most 128 bytes");
+}
