@@ -173,7 +173,13 @@ int Control::run() {
     log::info("dnstap: logging " + std::string(config.dnstap.log_queries ? "queries " : "") +
               (config.dnstap.log_responses ? "responses " : "") + "(1 in " +
               std::to_string(config.dnstap.sample) + ") to " + config.dnstap.socket);
+    metrics_.set_dnstap_source([sink = dnstap.get()] { return std::pair{sink->sent(), sink->dropped()}; });
   }
+  // Scrapes stop reading the sink before it goes, however this function is left.
+  struct ForgetDnstap {
+    metrics::Metrics& m;
+    ~ForgetDnstap() { m.set_dnstap_source({}); }
+  } forget_dnstap{metrics_};
   net::UdpServer udp(config.listen, worker_count(config), *store_, &metrics_.counters(), dnstap.get());
   net::TcpServer tcp(config.listen, config.tcp, *store_, &metrics_.counters(),
                      dnstap ? &dnstap->producer(udp_sockets) : nullptr);

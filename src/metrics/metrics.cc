@@ -294,10 +294,31 @@ std::map<std::string, std::uint64_t> Metrics::answers_by_region() {
   return queries_->totals(1);
 }
 
+void Metrics::set_dnstap_source(DnstapCounts source) {
+  std::lock_guard lock(dnstap_mu_);
+  dnstap_ = std::move(source);
+}
+
 std::string Metrics::scrape() {
   auto families = registry_->Collect();
   auto more = queries_->Collect();
   families.insert(families.end(), more.begin(), more.end());
+  std::lock_guard lock(dnstap_mu_);
+  if (dnstap_) {
+    const auto [sent, dropped] = dnstap_();
+    prometheus::MetricFamily f{"sgdns_dnstap_frames_total",
+                               "dnstap frames handed to the writer thread (sent) or dropped: no free buffer, "
+                               "queue full (a slow collector) or too large",
+                               prometheus::MetricType::Counter,
+                               {}};
+    for (const auto& [result, n] : {std::pair{"sent", sent}, std::pair{"dropped", dropped}}) {
+      prometheus::ClientMetric m;
+      m.label = {{"result", result}};
+      m.counter.value = static_cast<double>(n);
+      f.metric.push_back(m);
+    }
+    families.push_back(std::move(f));
+  }
   return prometheus::TextSerializer().Serialize(families);
 }
 

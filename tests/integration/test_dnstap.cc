@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // dnstap output read back: fstrm_capture (fstrm-bin, an independent Frame Streams receiver) takes the frames
-// from sgdns's socket into a file, and the test decodes them with the dnstap schema (protobuf-c): message
-// types, the exact query and response bytes kdig exchanged, the ECS option inside them, the region and pool
-// in `extra`, and the 1-in-N sampling by counts.
+// from sgdns's socket into a file; the test decodes them with the dnstap schema (protobuf-c), and BIND's
+// dnstap-read reads the same file. Checked: message types, the exact query and response bytes kdig
+// exchanged, the ECS option inside them, the region and pool in `extra`, 1-in-N sampling by counts, and
+// /metrics' count of frames sent against the frames received.
 #include <fstrm.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include "dnstap.pb-c.h"
 #include "geo_setup.h"
+#include "http_client.h"
 #include "test_helpers.h"
 
 using namespace sgdns::test;
@@ -133,9 +135,12 @@ class Capture {
   std::unique_ptr<Process> process_;
 };
 
-std::unique_ptr<GeoServer> start_with_dnstap(const std::string& dnstap_json) {
+std::unique_ptr<GeoServer> start_with_dnstap(const std::string& dnstap_json, uint16_t admin_port = 0) {
   GeoSetup setup = default_geo_setup();
-  setup.extra_json = R"({"threads": 1, "dnstap": )" + dnstap_json + "}";
+  setup.extra_json = R"({"threads": 1, "dnstap": )" + dnstap_json;
+  if (admin_port)
+    setup.extra_json += R"(, "admin": {"listen": "127.0.0.1:)" + std::to_string(admin_port) + "\"}";
+  setup.extra_json += "}";
   auto server = std::make_unique<GeoServer>(setup);
   bool ready = server->wait_ready();
   INFO("sgdns stderr:\n" << server->log());
@@ -193,6 +198,20 @@ TEST_CASE("dnstap logs every query and response with its ECS, region and pool, o
   stop(*server);
   std::vector<Frame> frames = capture.finish();
   INFO(frames.size() << " frames");
+  // BIND's dnstap-read, a third implementation, reads the same file: one line per message, AQ or AR.
+  CommandResult read = run_command("dnstap-read " + capture.file(), Millis(10000));
+  INFO("dnstap-read:\n" << read.output);
+  REQUIRE(read.exit_code == 0);
+  std::size_t lines = 0, aq = 0, ar = 0;
+  for (const auto& line : nonempty_lines(read.output)) {
+    ++lines;
+    aq += line.find(" AQ ") != std::string::npos;
+    ar += line.find(" AR ") != std::string::npos;
+  }
+  CHECK(lines == frames.size());
+  CHECK(aq + ar == lines);
+  CHECK(aq == ar);
+  CHECK(read.output.find("www.geo.test/IN/A") != std::string::npos);
 
   struct Expect {
     std::string name;
@@ -248,16 +267,27 @@ TEST_CASE("dnstap logs every query and response with its ECS, region and pool, o
 
 TEST_CASE("dnstap sampling logs one query in N, and only the messages asked for", "[integration][dnstap]") {
   Capture capture;
-  auto server =
-      start_with_dnstap(R"({"socket": ")" + capture.socket() + R"(", "sample": 10, "log_responses": false})");
+  const uint16_t admin = free_port();
+  auto server = start_with_dnstap(
+      R"({"socket": ")" + capture.socket() + R"(", "sample": 10, "log_responses": false})", admin);
   // One UDP worker (threads 1) counts every query it answers, so 200 queries give 20 frames, give or
   // take the readiness probes that shared the count.
   for (int i = 0; i < 200; ++i) {
     Reply r = ask(server->endpoint(), make_query("static.geo.test.", kTypeA));
     REQUIRE(r.rcode == kRcodeNoError);
   }
+  // What /metrics says was handed to the writer thread is what the collector receives.
+  HttpResponse metrics = http_request("127.0.0.1", admin, HttpRequest{"GET", "/metrics", {}, ""});
+  REQUIRE(metrics.status == 200);
+  auto counter = [&](const std::string& series) -> long {
+    auto at = metrics.body.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::stol(metrics.body.substr(at + series.size() + 2));
+  };
+  const long sent = counter(R"(sgdns_dnstap_frames_total{result="sent"})");
+  CHECK(counter(R"(sgdns_dnstap_frames_total{result="dropped"})") == 0);
   stop(*server);
   std::vector<Frame> frames = capture.finish();
+  CHECK(static_cast<long>(frames.size()) == sent);
   std::size_t queries = 0, responses = 0, ours = 0;
   for (const auto& f : frames) {
     queries += f.type == DNSTAP__MESSAGE__TYPE__AUTH_QUERY;

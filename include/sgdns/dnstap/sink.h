@@ -59,9 +59,11 @@ class Sink;
 /// One thread's way into the stream: used by that thread alone.
 class Producer {
  public:
-  /// Logs `e` when this query is sampled (one in Settings::sample, counted per producer).
+  /// Logs `e` when this query is sampled (one in Settings::sample, counted per producer). An empty
+  /// datagram is not a query and is not logged (nor counted): UDP sockets also see one when they are shut
+  /// down at stop.
   void log(const engine::World& world, const Event& e) noexcept {
-    if (++seen_ < sample_) return;
+    if (e.query.empty() || ++seen_ < sample_) return;
     seen_ = 0;
     log_sampled(world, e);
   }

@@ -8,6 +8,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,12 @@ class Metrics {
 
   /// Prometheus text exposition of everything.
   [[nodiscard]] std::string scrape();
+
+  /// Frames the dnstap output handed to its writer thread and frames it dropped, since start.
+  using DnstapCounts = std::function<std::pair<std::uint64_t, std::uint64_t>()>;
+  /// While set (dnstap on), scrapes export sgdns_dnstap_frames_total{result="sent|dropped"} from it;
+  /// cleared (an empty function) before what it reads goes away.
+  void set_dnstap_source(DnstapCounts source);
 
   /// One figure per name (a record, an endpoint), for alert rules to compare live metrics with.
   using Figures = std::vector<std::pair<std::string, double>>;
@@ -85,6 +92,8 @@ class Metrics {
   std::mutex figures_mu_;  // loads and reloads may run on different threads
   GaugeSet config_info_, failover_worst_case_, probe_interval_, probe_timeout_;
   prometheus::Gauge& failover_budget_;
+  std::mutex dnstap_mu_;  // set by the control thread, read by scrapes
+  DnstapCounts dnstap_;
 };
 
 }  // namespace sgdns::metrics

@@ -136,5 +136,8 @@ TEST_CASE("sampling logs one query in N, with its response; every frame is accou
   CHECK(first.sent() + first.dropped() == 50);  // 25 queries and their 25 responses
   CHECK(second.sent() + second.dropped() == 25);
   CHECK(sink.sent() + sink.dropped() == 75);
+  // An empty datagram is no query: neither logged nor counted towards the sample.
+  for (int i = 0; i < 8; ++i) first.log(*world, {{}, {}, nullptr, engine::Transport::Udp, -1, -1});
+  CHECK(first.sent() + first.dropped() == 50);
   CHECK(sink.sent() > 0);
 }
