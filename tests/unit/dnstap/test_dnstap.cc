@@ -9,6 +9,7 @@
 #include "dnstap.pb-c.h"
 #include "sgdns/config/config.h"
 #include "sgdns/dnstap/sink.h"
+#include "sgdns/world/build.h"
 
 using namespace sgdns;
 
@@ -27,7 +28,7 @@ std::string text(const ProtobufCBinaryData& b) {
 std::shared_ptr<engine::World> geo_world() {
   config::Config c = config::load_config_file(SGDNS_TEST_DATA "/golden/configs/geo.json");
   c.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
-  return config::build_world(c, 1);
+  return world::build_world(c, 1);
 }
 
 }  // namespace
