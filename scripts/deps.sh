@@ -30,7 +30,8 @@ SGDNS_BUILD_DEPS=(
 
 # Run every test: the build deps plus reference servers/clients for the
 # differential and integration tests, clang + compiler-rt for the fuzz build,
-# the GeoIP tools for making test databases, clang-format for the format check,
+# the GeoIP tools for making test databases, iso-codes (the ISO 3166-1 list the
+# continent table is checked against), clang-format for the format check,
 # kzonecheck (knot-dnssecutils on Debian 12) for the zone lint, openssl to make
 # the admin TLS test certificates, curl as an independent HTTP client,
 # systemd for `systemd-analyze verify/security` of the shipped unit, jq for the
@@ -46,7 +47,7 @@ SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
   clang libclang-rt-14-dev clang-format
-  mmdb-bin libmaxmind-db-writer-perl
+  mmdb-bin libmaxmind-db-writer-perl iso-codes
   knot-dnssecutils prometheus openssl curl systemd
   jq man-db groff-base python3-yaml
   dpkg-dev debhelper lintian

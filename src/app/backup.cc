@@ -151,8 +151,11 @@ void write_backup(const std::string& config_path, const fs::path& dir) {
     doc["zones"][i]["file"] = copy_zone(out, *zones[i], i);
   if (doc.contains("geoip") && doc["geoip"].contains("databases")) {
     json& dbs = doc["geoip"]["databases"];
-    for (std::size_t i = 0; i < dbs.size(); ++i)
-      dbs[i] = out.copy(resolved(base, dbs[i]), slot("geoip", i, dbs[i]));
+    for (std::size_t i = 0; i < dbs.size(); ++i) {
+      // An entry is a path, or {"file": PATH, "fields": {...}} whose fields are kept as they are.
+      json& path = dbs[i].is_object() ? dbs[i]["file"] : dbs[i];
+      path = out.copy(resolved(base, path), slot("geoip", i, path));
+    }
   }
   if (doc.contains("cookies") && doc["cookies"].contains("secret_file"))
     doc["cookies"]["secret_file"] =

@@ -86,9 +86,9 @@ void print_text(const json& r) {
     std::printf("zone %s: serial %u, %zu records\n", z["origin"].get<std::string>().c_str(),
                 z["serial"].get<unsigned>(), z["records"].get<std::size_t>());
   for (const auto& g : r["geoip"])
-    std::printf("geoip %s: %s, built %s, %llu networks\n", g["path"].get<std::string>().c_str(),
+    std::printf("geoip %s: %s, built %s, %llu networks, layout %s\n", g["path"].get<std::string>().c_str(),
                 g["type"].get<std::string>().c_str(), g["build_date"].get<std::string>().c_str(),
-                g["networks"].get<unsigned long long>());
+                g["networks"].get<unsigned long long>(), g["layout"].get<std::string>().c_str());
   for (const auto& rec : r["records"]) {
     std::string failover = "no checked pool, nothing fails over";
     if (rec["failover"].is_object())
@@ -133,6 +133,8 @@ int run_check(int argc, const char* const* argv) {
       add(problems, e);
     }
     check_admin_files(*config, problems, warnings);
+    if (world && world->policy)
+      warnings.insert(warnings.end(), world->policy->warnings.begin(), world->policy->warnings.end());
   }
   for (const auto& w : warnings) std::fprintf(stderr, "sgdns check: warning: %s\n", w.c_str());
   if (!problems.empty()) {

@@ -12,6 +12,7 @@
 #include "privileges.h"
 #include "reload_report.h"
 #include "sgdns/app/build_info.h"
+#include "sgdns/app/geoip_report.h"
 #include "sgdns/dnstap/sink.h"
 #include "sgdns/net/tcp_server.h"
 #include "sgdns/net/udp_server.h"
@@ -151,7 +152,15 @@ void Control::log_geoip(const engine::World& world) {
   for (const auto& db : geoip_json(world))
     log::info("geoip: read " + db["path"].get<std::string>() + ": " + db["type"].get<std::string>() +
               ", built " + db["build_date"].get<std::string>() + ", " +
-              std::to_string(db["networks"].get<std::uint64_t>()) + " networks");
+              std::to_string(db["networks"].get<std::uint64_t>()) + " networks, layout " +
+              db["layout"].get<std::string>());
+  // The coverage table, so that data which places nobody shows in the log at the load that brought it.
+  for (const std::string& line : geoip_report_lines(world)) {
+    if (line.starts_with("warning: "))
+      log::warn("geoip: " + line.substr(9));
+    else
+      log::info("geoip: " + line);
+  }
 }
 
 int Control::run() {

@@ -139,15 +139,15 @@ json location_json(const geo::Location& l) {
 /// decision (the engine placed the client with the compiled prefix maps).
 json network_json(const policy::Policy& p, const sockaddr* address) {
   json network = nullptr;
-  for (const std::string& db : p.location_databases) {
+  for (const geo::DatabaseSpec& db : p.location_databases) {
     if (auto found = geo::lookup_database(db, address)) {
-      network = {{"database", db},
+      network = {{"database", db.path},
                  {"prefix_length", found->prefix_length},
                  {"location", location_json(found->location)}};
       break;
     }
   }
-  for (const std::string& db : p.asn_databases) {
+  for (const geo::DatabaseSpec& db : p.asn_databases) {
     if (auto found = geo::lookup_database(db, address); found && found->location.asn) {
       if (network.is_null()) network = json::object();
       network["asn"] = found->location.asn;

@@ -8,6 +8,7 @@
 #include "sgdns/app/check.h"
 #include "sgdns/app/ctl.h"
 #include "sgdns/app/explain.h"
+#include "sgdns/app/geoip_report.h"
 #include "sgdns/app/server.h"
 
 #include <string>
@@ -21,6 +22,7 @@ int main_entry(int argc, const char* const* argv) {
     if (argc > 1 && std::string(argv[1]) == "ctl") return run_ctl(argc - 1, argv + 1);
     if (argc > 1 && std::string(argv[1]) == "check") return run_check(argc - 1, argv + 1);
     if (argc > 1 && std::string(argv[1]) == "backup") return run_backup(argc - 1, argv + 1);
+    if (argc > 1 && std::string(argv[1]) == "geoip-report") return run_geoip_report(argc - 1, argv + 1);
     config::CommandLine cl = config::parse_command_line(argc, argv);
     if (cl.action == config::CommandLineAction::Help) {
       std::fputs(config::usage().c_str(), stdout);

@@ -123,7 +123,7 @@ void check_file_access(const config::Config& config) {
   std::vector<std::pair<std::string, std::string>> reread;  // what a reload reads again
   if (!config.config_file.empty()) reread.emplace_back("configuration", config.config_file);
   for (const auto& z : config.zones) reread.emplace_back("zone " + z.origin, z.file);
-  for (const auto& db : config.policy.databases) reread.emplace_back("geoip database", db);
+  for (const auto& db : config.policy.databases) reread.emplace_back("geoip database", db.path);
   for (const auto& [what, path] : reread) {
     if (::access(path.c_str(), R_OK) != 0)
       log::warn(what + " " + path + ": not readable by " + who + ": a reload will fail (" +

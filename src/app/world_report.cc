@@ -39,20 +39,45 @@ json geoip_json(const engine::World& world) {
   json out = json::array();
   if (!world.policy) return out;
   const policy::Policy& p = *world.policy;
-  auto listed = [](const std::vector<std::string>& list, const std::string& path) {
-    return std::find(list.begin(), list.end(), path) != list.end();
+  auto listed = [](const std::vector<geo::DatabaseSpec>& list, const std::string& path) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const geo::DatabaseSpec& db) { return db.path == path; });
   };
-  for (const geo::DatabaseInfo& db : p.databases) {
+  for (std::size_t i = 0; i < p.databases.size(); ++i) {
+    const geo::DatabaseInfo& db = p.databases[i];
     json uses = json::array();
     if (listed(p.location_databases, db.path)) uses.push_back("location");
     if (listed(p.asn_databases, db.path)) uses.push_back("asn");
-    out.push_back({{"path", db.path},
-                   {"type", db.database_type},
-                   {"build_date", utc_time(static_cast<double>(db.build_epoch))},
-                   {"networks", db.networks},
-                   {"used_for", uses}});
+    json fields = json::object();
+    for (std::size_t f = 0; f < geo::kFieldCount; ++f) {
+      json paths = json::array();
+      for (const geo::FieldUse& use : db.found[f])
+        paths.push_back({{"path", use.path}, {"records", use.records}});
+      fields[geo::field_name(static_cast<geo::Field>(f))] = paths;
+    }
+    out.push_back(
+        {{"path", db.path},
+         {"type", db.database_type},
+         {"layout", db.layout},
+         {"build_date", utc_time(static_cast<double>(db.build_epoch))},
+         {"networks", db.networks},
+         {"records", db.records},
+         {"fields", fields},
+         {"continents_from_countries", db.continents_from_countries},
+         {"coverage", i < p.database_coverage.size() ? coverage_json(p.database_coverage[i]) : json()},
+         {"used_for", uses}});
   }
   return out;
+}
+
+json coverage_json(const policy::Coverage& coverage) {
+  json v4 = json::object(), v6 = json::object();
+  for (std::size_t r = 0; r < policy::kLocateRules; ++r) {
+    const char* rule = policy::rule_name(static_cast<policy::LocateRule>(r));
+    v4[rule] = coverage.v4[r];
+    v6[rule] = coverage.v6[r];
+  }
+  return {{"ipv4", v4}, {"ipv6", v6}};
 }
 
 json pools_json(const engine::World& world, const std::map<std::string, json>& overrides) {

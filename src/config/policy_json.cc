@@ -160,14 +160,39 @@ health::CheckSpec read_check(const Node& n) {
   return c;
 }
 
+/// A geoip.databases entry: "PATH", or {"file": PATH, "fields": {"country": "country_code", ...}}.
+geo::DatabaseSpec read_database(const Node& n, const std::string& base_dir) {
+  if (n.value().is_string()) return {resolve_path(base_dir, n.string()), std::nullopt};
+  n.only({"file", "fields"});
+  if (!n.has("file")) n.fail("\"file\" is required");
+  geo::DatabaseSpec db{resolve_path(base_dir, n["file"].string()), std::nullopt};
+  if (!n.has("fields")) return db;
+  geo::FieldPaths fields;
+  n["fields"].each([&](const std::string& key, const Node& path) {
+    const auto field = geo::field_by_name(key);
+    if (!field)
+      path.fail("unknown field (expected continent, country, subdivision, latitude, longitude or asn)");
+    fields.paths[static_cast<std::size_t>(*field)].push_back(path.parsed(geo::parse_key_path));
+  });
+  if (fields.of(geo::Field::Latitude).empty() != fields.of(geo::Field::Longitude).empty())
+    n["fields"].fail("latitude and longitude go together: name both or neither");
+  db.fields = std::move(fields);
+  return db;
+}
+
 void read_globals(const Node& root, policy::PolicySpec& spec, const std::string& base_dir) {
   if (root.has("geoip")) {
     Node g = root["geoip"];
-    g.only({"databases"});
+    g.only({"databases", "check_interval"});
     if (g.has("databases")) {
-      for (const std::string& path : strings(g["databases"]))
-        spec.databases.push_back(resolve_path(base_dir, path));
+      Node list = g["databases"];
+      list.array();
+      for (std::size_t i = 0; i < list.size(); ++i)
+        spec.databases.push_back(read_database(list[i], base_dir));
     }
+    // At least a second: the check is a stat() per file, but a file caught mid-write is refused and
+    // retried at the next check, so checking much faster than files are written buys nothing.
+    if (g.has("check_interval")) spec.geoip_check_interval_ms = g["check_interval"].duration_ms(1000);
   }
   if (root.has("ecs")) {
     Node e = root["ecs"];

@@ -251,7 +251,10 @@ DynamicChoice choose(const World& world, HealthReader& health, const Record& rec
   const std::vector<std::int32_t>* order = &rec.pools;
   if (rec.kind == Kind::Geo || rec.kind == Kind::Nearest) {
     where = locate_client(policy, rec.kind, client, s.query);
-    if (s.plan.region < 0) s.plan.region = where.region();
+    if (s.plan.region < 0) {
+      s.plan.region = where.region();
+      s.plan.located = static_cast<std::int8_t>(where.rule());
+    }
     if (where.from_ecs && where.scope > s.plan.ecs_scope) s.plan.ecs_scope = where.scope;
     order = &rec.order[static_cast<std::size_t>(where.region())];
   }

@@ -165,6 +165,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
 
   s.plan.record = s.plan.region = s.plan.pool = -1;  // only resolve() sets them
   s.plan.failed_open = false;
+  s.plan.located = -1;
   s.plan.limit_name = nullptr;
   Decision d{outcome_for(status), rcode_for(status), false, false};
   if (status == dns::ParseStatus::Ok) d = decide(world, client, s, w);
@@ -178,6 +179,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   const std::uint8_t* server_cookie = cookie != CookieCheck::None ? s.server_cookie : nullptr;
   if (q.edns.present) put_opt(world, q, d.rcode, d.ecs_scope, server_cookie, w);
   Reply reply{w.finish(), d.outcome, d.rcode, s.plan.record, s.plan.region, s.plan.pool};
+  reply.located = s.plan.located;
   reply.cookie = cookie;
   reply.failed_open = s.plan.failed_open;
   reply.limit_name = s.plan.limit_name;

@@ -127,6 +127,7 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
   plan.ecs_scope = 0;
   plan.record = plan.region = plan.pool = -1;
   plan.failed_open = false;
+  plan.located = -1;
   const std::uint16_t qtype = s.query.qtype;
   const std::uint8_t* lname = s.query.lqname;
   const std::uint8_t* owner = s.query.qname;

@@ -3,7 +3,9 @@
 #pragma once
 #include <maxminddb.h>
 
+#include <array>
 #include <string>
+#include <vector>
 
 #include "sgdns/geo/mmdb.h"
 
@@ -28,7 +30,27 @@ class MmdbFile {
   MMDB_s db_{};
 };
 
-/// The GeoIP2 City/Country, DB-IP lite and ASN fields of one data record; missing fields stay empty.
-[[nodiscard]] Location decode_location(const MmdbFile& file, MMDB_entry_s entry);
+/// Decodes data records into Location by a FieldPaths, and counts which path gave each field its value
+/// (the load report's "fields found").
+class FieldReader {
+ public:
+  explicit FieldReader(const FieldPaths& paths);
+  FieldReader(const FieldReader&) = delete;
+  FieldReader& operator=(const FieldReader&) = delete;
+
+  [[nodiscard]] Location decode(const MmdbFile& file, MMDB_entry_s entry);
+  /// Fills info.found and info.continents_from_countries from the counts so far.
+  void report(DatabaseInfo& info) const;
+
+ private:
+  struct Path {
+    std::string text;                 // as configured, "country/iso_code"
+    std::vector<std::string> keys;    // its steps
+    std::vector<const char*> c_path;  // keys as MMDB_aget_value wants them, null-terminated
+    std::uint64_t hits = 0;
+  };
+  std::array<std::vector<Path>, kFieldCount> fields_;
+  std::uint64_t continents_from_countries_ = 0;
+};
 
 }  // namespace sgdns::geo::detail

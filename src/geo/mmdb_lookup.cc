@@ -24,7 +24,8 @@ int family_prefix_length(const MmdbFile& file, int family, int netmask) {
   return netmask;
 }
 
-std::optional<Found> lookup_plain(const MmdbFile& file, const sockaddr* address) {
+std::optional<Found> lookup_plain(const MmdbFile& file, detail::FieldReader& reader,
+                                  const sockaddr* address) {
   int status = MMDB_SUCCESS;
   const MMDB_lookup_result_s result = MMDB_lookup_sockaddr(&file.db(), address, &status);
   // An IPv6 address has no answer in an IPv4-only database; that is "not found", not a broken file.
@@ -32,7 +33,7 @@ std::optional<Found> lookup_plain(const MmdbFile& file, const sockaddr* address)
   if (status != MMDB_SUCCESS) detail::throw_mmdb_error(file.path(), status);
   if (!result.found_entry) return std::nullopt;
   Found found;
-  found.location = detail::decode_location(file, result.entry);
+  found.location = reader.decode(file, result.entry);
   found.prefix_length = family_prefix_length(file, address->sa_family, result.netmask);
   return found;
 }
@@ -41,23 +42,24 @@ std::optional<Found> lookup_plain(const MmdbFile& file, const sockaddr* address)
 
 // IPv4-mapped addresses are looked up as IPv4 (prefix length + 96), as NetMap answers them: the walk
 // skips ::ffff:0:0/96, so explain must not report what a database stores there.
-std::optional<Found> lookup_database(const std::string& path, const sockaddr* address) {
+std::optional<Found> lookup_database(const DatabaseSpec& spec, const sockaddr* address) {
   if (address == nullptr || (address->sa_family != AF_INET && address->sa_family != AF_INET6)) {
     return std::nullopt;
   }
-  const MmdbFile file(path);
+  const MmdbFile file(spec.path);
+  detail::FieldReader reader(spec.fields ? *spec.fields : common_layout_paths());
   if (address->sa_family == AF_INET6) {
     const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
     if (is_v4_mapped(v6->sin6_addr)) {
       sockaddr_in v4{};
       v4.sin_family = AF_INET;
       std::memcpy(&v4.sin_addr, v6->sin6_addr.s6_addr + 12, 4);
-      std::optional<Found> found = lookup_plain(file, reinterpret_cast<const sockaddr*>(&v4));
+      std::optional<Found> found = lookup_plain(file, reader, reinterpret_cast<const sockaddr*>(&v4));
       if (found) found->prefix_length += 96;
       return found;
     }
   }
-  return lookup_plain(file, address);
+  return lookup_plain(file, reader, address);
 }
 
 }  // namespace sgdns::geo

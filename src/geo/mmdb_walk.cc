@@ -16,8 +16,9 @@ constexpr std::uint32_t kNoNode = 0xffffffffu;
 
 class Walker {
  public:
-  Walker(const MmdbFile& file, const std::function<void(const Network&, const Location&)>& visit)
-      : file_(file), visit_(visit) {
+  Walker(const MmdbFile& file, detail::FieldReader& reader,
+         const std::function<void(const Network&, const Location&)>& visit)
+      : file_(file), reader_(reader), visit_(visit) {
     const MMDB_metadata_s& metadata = file_.db().metadata;
     v6_ = metadata.ip_version == 6;
     tree_bits_ = v6_ ? 128 : 32;
@@ -31,6 +32,7 @@ class Walker {
     enter(0, 0);
     return networks_;
   }
+  [[nodiscard]] std::uint64_t records() const noexcept { return cache_.size(); }
 
  private:
   MMDB_search_node_s read(std::uint32_t number) const {
@@ -106,7 +108,7 @@ class Walker {
   const Location& location(MMDB_entry_s entry) {
     auto found = cache_.find(entry.offset);
     if (found == cache_.end()) {
-      found = cache_.emplace(entry.offset, detail::decode_location(file_, entry)).first;
+      found = cache_.emplace(entry.offset, reader_.decode(file_, entry)).first;
     }
     return found->second;
   }
@@ -123,6 +125,7 @@ class Walker {
   }
 
   const MmdbFile& file_;
+  detail::FieldReader& reader_;
   const std::function<void(const Network&, const Location&)>& visit_;
   bool v6_ = false;
   int tree_bits_ = 32;
@@ -135,18 +138,25 @@ class Walker {
 
 }  // namespace
 
-DatabaseInfo walk_database(const std::string& path,
+DatabaseInfo walk_database(const DatabaseSpec& spec,
                            const std::function<void(const Network&, const Location&)>& visit) {
+  const std::string& path = spec.path;
   const MmdbFile file(path);
   DatabaseInfo info;
   info.path = path;
+  info.custom_fields = spec.fields.has_value();
   const MMDB_metadata_s& metadata = file.db().metadata;
   if (metadata.database_type != nullptr) info.database_type = metadata.database_type;
   info.build_epoch = metadata.build_epoch;
   if (metadata.ip_version != 4 && metadata.ip_version != 6) {
     throw GeoError(path + ": unsupported ip_version " + std::to_string(metadata.ip_version));
   }
-  info.networks = Walker(file, visit).run();
+  detail::FieldReader reader(spec.fields ? *spec.fields : common_layout_paths());
+  Walker walker(file, reader, visit);
+  info.networks = walker.run();
+  info.records = walker.records();
+  reader.report(info);
+  info.layout = recognised_layout(info);
   return info;
 }
 

@@ -91,6 +91,35 @@ MapResult NetMap::lookup_v6(const std::uint8_t address[16]) const noexcept {
   return walk(0, 0, address, 128, 0);
 }
 
+void NetMap::for_each_leaf(const std::function<void(const Network&, std::uint32_t)>& visit) const {
+  Network at;
+  if (nodes_.empty()) {
+    visit(at, whole_space(only_leaf_, default_value_).value);
+    return;
+  }
+  visit_slot(0, at, visit);
+}
+
+// `at` holds the network of `slot`'s node; its bit at `at.prefix_length` is set per child on the way down.
+void NetMap::visit_slot(std::uint32_t slot, Network& at,
+                        const std::function<void(const Network&, std::uint32_t)>& visit) const {
+  const int depth = at.prefix_length;
+  for (int side = 0; side < 2; ++side) {
+    const auto mask = static_cast<std::uint8_t>(0x80u >> (depth & 7));
+    at.address[depth >> 3] =
+        static_cast<std::uint8_t>(side ? at.address[depth >> 3] | mask : at.address[depth >> 3] & ~mask);
+    at.prefix_length = depth + 1;
+    const std::uint32_t child = nodes_[2 * static_cast<std::size_t>(slot) + static_cast<std::size_t>(side)];
+    if (is_leaf(child)) {
+      visit(at, leaf_value(child));
+    } else {
+      visit_slot(child, at, visit);
+    }
+  }
+  at.address[depth >> 3] = static_cast<std::uint8_t>(at.address[depth >> 3] & ~(0x80u >> (depth & 7)));
+  at.prefix_length = depth;
+}
+
 MapResult NetMap::lookup(const sockaddr* address) const noexcept {
   if (address == nullptr) return {default_value_, 0};
   if (address->sa_family == AF_INET) {

@@ -5,6 +5,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/text_serializer.h>
 
+#include "sgdns/policy/rule.h"
 #include "sgdns/rrl/limiter.h"
 
 namespace sgdns::metrics {
@@ -43,6 +44,7 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
     m.counter.value = static_cast<double>(counters_.ecs());
     ecs.metric.push_back(m);
     out.push_back(ecs);
+    out.push_back(located_family());
     add_protection_families(out);
     std::lock_guard lock(mu_);
     auto live = const_cast<CounterSet&>(counters_).drain_answers();
@@ -68,6 +70,24 @@ class Metrics::QueryCollectable : public prometheus::Collectable {
   }
 
  private:
+  /// Labels from policy::rule_name, which this array's order follows (counters.h).
+  prometheus::MetricFamily located_family() const {
+    static_assert(kLocateRules == policy::kLocateRules);
+    prometheus::MetricFamily f{"sgdns_located_total",
+                               "Geo and nearest answers by the rule that placed the client: cidr, asn, "
+                               "subdivision, country, continent, nearest or default (no data, or no match)",
+                               prometheus::MetricType::Counter,
+                               {}};
+    const auto sums = counters_.sum(&WorkerCounters::located);
+    for (std::size_t r = 0; r < kLocateRules; ++r) {
+      prometheus::ClientMetric c;
+      c.label.push_back({"rule", policy::rule_name(static_cast<policy::LocateRule>(r))});
+      c.counter.value = static_cast<double>(sums[r]);
+      f.metric.push_back(c);
+    }
+    return f;
+  }
+
   prometheus::MetricFamily query_family() const {
     prometheus::MetricFamily f{"sgdns_queries_total",
                                "DNS queries by transport, query type and response code",

@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
-#include <tuple>
 
 #include "failover_budget.h"
+#include "geo_maps.h"
 #include "sgdns/dns/address.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/policy/policy.h"
@@ -350,81 +350,10 @@ class Compiler {
     }
   }
 
-  /// The region whose location is nearest `loc`; the default region when `loc` has no coordinates.
-  std::uint32_t nearest(const geo::Location& loc) const {
-    if (!loc.has_coordinates) return placement(out_->default_region, LocateRule::Default);
-    std::int32_t best = -1;
-    double best_km = 1e18;
-    for (std::size_t i = 0; i < out_->regions.size(); ++i) {
-      const Region& r = out_->regions[i];
-      if (!r.has_location) continue;
-      double km = geo::great_circle_km(loc.latitude, loc.longitude, r.latitude, r.longitude);
-      if (km < best_km) {
-        best_km = km;
-        best = static_cast<std::int32_t>(i);
-      }
-    }
-    return best < 0 ? placement(out_->default_region, LocateRule::Default)
-                    : placement(best, LocateRule::Nearest);
-  }
-
-  /// The most specific explicit mapping wins (subdivision, country, continent), else the nearest
-  /// region. ASN and CIDR mappings are laid over the result afterwards, so they win over all three.
-  std::uint32_t explicit_or_nearest(const geo::Location& loc) const {
-    for (const auto& [map, key, rule] : {std::tuple{&subdivision_, &loc.subdivision, LocateRule::Subdivision},
-                                         std::tuple{&country_, &loc.country, LocateRule::Country},
-                                         std::tuple{&continent_, &loc.continent, LocateRule::Continent}}) {
-      if (key->empty()) continue;
-      if (auto it = map->find(*key); it != map->end()) return placement(it->second, rule);
-    }
-    return nearest(loc);
-  }
-
   void maps() {
     if (out_->regions.empty()) return;
-    const std::uint32_t dflt = placement(out_->default_region, LocateRule::Default);
-    geo::NetMapBuilder geo_builder(dflt), nearest_builder(dflt);
-    std::vector<std::pair<geo::Network, std::uint32_t>> asn_overlays;
-    for (const std::string& path : spec_.databases) {
-      bool location_db = false, asn_db = false;
-      auto visit = [&](const geo::Network& net, const geo::Location& loc) {
-        if (loc.asn && loc.continent.empty() && loc.country.empty() && !loc.has_coordinates) {
-          asn_db = true;
-          if (auto it = asn_.find(std::to_string(loc.asn)); it != asn_.end())
-            asn_overlays.emplace_back(net, placement(it->second, LocateRule::Asn));
-          return;
-        }
-        location_db = true;
-        geo_builder.insert(net, explicit_or_nearest(loc));
-        nearest_builder.insert(net, nearest(loc));
-      };
-      try {
-        out_->databases.push_back(geo::walk_database(path, visit));
-      } catch (const geo::GeoError& e) {
-        problems_.push_back(std::string("geoip: ") + e.what());  // each database is checked, not just one
-        continue;
-      }
-      if (location_db) out_->location_databases.push_back(path);
-      if (asn_db) out_->asn_databases.push_back(path);
-    }
-    for (const auto& [net, value] : asn_overlays) geo_builder.insert(net, value);
-    // CIDR mappings go on last and broadest first, so the most specific network wins.
-    std::vector<std::pair<geo::Network, std::uint32_t>> cidrs;
-    std::int32_t index = 0;
-    for (const auto& [name, r] : spec_.regions) {
-      for (const dns::Prefix& p : r.cidrs) {
-        cidrs.emplace_back(p.family == 4 ? geo::Network::from_v4(p.bytes, p.length)
-                                         : geo::Network::from_v6(p.bytes, p.length),
-                           placement(index, LocateRule::Cidr));
-      }
-      ++index;
-    }
-    std::stable_sort(cidrs.begin(), cidrs.end(), [](const auto& x, const auto& y) {
-      return x.first.prefix_length < y.first.prefix_length;
-    });
-    for (const auto& [net, value] : cidrs) geo_builder.insert(net, value);
-    out_->geo_map = geo_builder.build();
-    out_->nearest_map = nearest_builder.build();
+    detail::compile_geo_maps(spec_, detail::Mappings{continent_, country_, subdivision_, asn_}, *out_,
+                             problems_);
   }
 
   const PolicySpec& spec_;

@@ -6,13 +6,6 @@
 
 namespace sgdns::policy {
 
-const char* rule_name(LocateRule rule) noexcept {
-  static constexpr const char* kNames[kLocateRules] = {"default", "cidr",      "asn",    "subdivision",
-                                                       "country", "continent", "nearest"};
-  const auto i = static_cast<std::size_t>(rule);
-  return i < kLocateRules ? kNames[i] : "default";
-}
-
 bool Pool::has_family(std::uint8_t rdlen) const noexcept {
   for (const Member& m : members) {
     if (m.rdlen == rdlen) return true;

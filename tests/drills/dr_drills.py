@@ -188,6 +188,11 @@ def run_backup(a, folder):
     original_dir, backup_dir, restored_dir = (os.path.join(folder, d) for d in ("original", "backup", "restored"))
     config = shipped_config(a.repo, original_dir, free_port(), free_port())
     config["rrl"] = {"enabled": False}  # thousands of queries from one address
+    # A database given as {"file", "fields"}: the backup copies the file and keeps the fields.
+    dbs = config["geoip"]["databases"]
+    dbs[0] = {"file": dbs[0], "fields": {"continent": "continent/code", "country": "country/iso_code",
+                                         "subdivision": "subdivisions/0/iso_code",
+                                         "latitude": "location/latitude", "longitude": "location/longitude"}}
     with Sgdns(a.binary, original_dir, config) as original:
         status, body = original.request("PUT", "/v1/overrides/edge-eu/192.0.2.201",
                                         {"state": "down", "reason": "backup drill: state must survive"})

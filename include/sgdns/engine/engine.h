@@ -93,6 +93,7 @@ struct Plan {
   std::int32_t pool = -1;
   /// That decision failed open: every pool the record could use was down (sgdns_answers_failed_open_total).
   bool failed_open = false;
+  std::int8_t located = -1;  // the policy::LocateRule that placed the client (geo/nearest); -1: none
   /// The name response rate limiting counts this answer under (lowercase wire): the query name, or for a
   /// wildcard answer the wildcard's parent, a referral's zone cut, an NXDOMAIN's zone (BIND's choice: a
   /// flood of random names under one wildcard or zone is one flood).
@@ -128,6 +129,7 @@ struct Reply {
   std::int32_t record = -1;
   std::int32_t region = -1;
   std::int32_t pool = -1;
+  std::int8_t located = -1;  // the policy::LocateRule that placed the client; -1: no geo or nearest answer
   CookieCheck cookie = CookieCheck::None;
   /// For metrics: the record's answer failed open (see Plan::failed_open).
   bool failed_open = false;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace sgdns::geo {
@@ -38,12 +39,16 @@ class NetMap {
   [[nodiscard]] MapResult lookup(const sockaddr* address) const noexcept;
   [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size() / 2; }  // two slots a node
   [[nodiscard]] std::uint32_t default_value() const noexcept { return default_value_; }
+  /// Every leaf of the compiled map, as a network and its value (reports; not for the query path).
+  void for_each_leaf(const std::function<void(const Network&, std::uint32_t value)>& visit) const;
 
   /// IPv4 lookups start from a table indexed by the address's first 16 bits (512 KiB per map).
   static constexpr int kV4TableBits = 16;
 
  private:
   friend class NetMapBuilder;
+  void visit_slot(std::uint32_t slot, Network& at,
+                  const std::function<void(const Network&, std::uint32_t)>& visit) const;
   [[nodiscard]] MapResult walk(std::uint32_t start, int start_depth, const std::uint8_t* address, int bits,
                                int depth_offset) const noexcept;
   /// Each node: two child slots. A slot with the top bit set is a leaf holding a value; otherwise it

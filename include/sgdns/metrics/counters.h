@@ -18,6 +18,7 @@ inline constexpr std::size_t kQtypes = 13;       // see qtype_bucket()
 inline constexpr std::size_t kRcodes = 9;        // see rcode_bucket(); the last is "dropped"
 inline constexpr std::size_t kRrlKinds = 5;      // rrl::Kind, labelled by rrl::kind_label()
 inline constexpr std::size_t kCookieChecks = 4;  // engine::CookieCheck: none, new, bad, valid
+inline constexpr std::size_t kLocateRules = 7;   // policy::LocateRule, labelled by policy::rule_name()
 
 /// Why a TCP connection was closed (sgdns_tcp_connections_closed_total{cause}).
 enum class TcpClose : std::uint8_t {
@@ -56,6 +57,8 @@ struct alignas(64) WorkerCounters {
     count_query(transport, query.qtype, reply.rcode, dropped);
     if (query.edns.has_ecs) bump(ecs);
     if (reply.record >= 0) count_answer(reply.record, reply.region, reply.pool, reply.failed_open);
+    if (reply.located >= 0 && static_cast<std::size_t>(reply.located) < kLocateRules)
+      bump(located[static_cast<std::size_t>(reply.located)]);
     if (const auto c = static_cast<std::size_t>(reply.cookie); c != 0) bump(cookies[c]);
   }
 
@@ -66,6 +69,8 @@ struct alignas(64) WorkerCounters {
   /// Answers by record that failed open: every pool the record could use was down.
   std::array<std::atomic<std::uint64_t>, kMaxIndexed + 1> failed_open{};
   std::atomic<std::uint64_t> ecs{0};
+  /// Geo and nearest answers by the rule that placed the client (sgdns_located_total{rule}).
+  std::array<std::atomic<std::uint64_t>, kLocateRules> located{};
   std::array<std::atomic<std::uint64_t>, kCookieChecks> cookies{};
   /// UDP responses over the rate, by kind: sent truncated (or BADCOOKIE), or not sent.
   std::array<std::atomic<std::uint64_t>, kRrlKinds> rrl_slipped{}, rrl_dropped{};

@@ -17,26 +17,10 @@
 #include "sgdns/geo/mmdb.h"
 #include "sgdns/geo/net_map.h"
 #include "sgdns/health/schedule.h"
+#include "sgdns/policy/rule.h"
 #include "sgdns/policy/spec.h"
 
 namespace sgdns::policy {
-
-/// The rule that placed an address in its region. The prefix maps carry it beside the region, so the
-/// query path knows it for the cost of a mask (explain shows it; a per-rule metric can count it).
-enum class LocateRule : std::uint8_t { Default, Cidr, Asn, Subdivision, Country, Continent, Nearest };
-inline constexpr std::size_t kLocateRules = 7;
-[[nodiscard]] const char* rule_name(LocateRule rule) noexcept;
-
-/// A prefix map value: the region index in the low 16 bits, the rule above it.
-[[nodiscard]] constexpr std::uint32_t placement(std::int32_t region, LocateRule rule) noexcept {
-  return static_cast<std::uint32_t>(region) | (std::uint32_t{static_cast<std::uint8_t>(rule)} << 16);
-}
-[[nodiscard]] constexpr std::int32_t placed_region(std::uint32_t value) noexcept {
-  return static_cast<std::int32_t>(value & 0xFFFF);
-}
-[[nodiscard]] constexpr LocateRule placed_rule(std::uint32_t value) noexcept {
-  return static_cast<LocateRule>(value >> 16);
-}
 
 struct Member {
   std::string address;  // as configured
@@ -103,9 +87,13 @@ struct Policy {
   /// "pool/address" ("pool/cname") for logs, status and metrics.
   std::vector<health::Endpoint> endpoints;
   long failover_budget_ms = 30'000;
-  std::vector<geo::DatabaseInfo> databases;
-  std::vector<std::string> location_databases;  // which databases gave locations, which ASNs
-  std::vector<std::string> asn_databases;
+  std::vector<geo::DatabaseInfo> databases;           // each database read, with its layout and fields
+  std::vector<Coverage> database_coverage;            // parallel to databases: what each alone places
+  Coverage coverage;                                  // what geo_map places (every database and CIDR)
+  std::vector<geo::DatabaseSpec> location_databases;  // for explain lookups
+  std::vector<geo::DatabaseSpec> asn_databases;
+  /// Region mappings nothing in the data matches: logged at load and printed by check and geoip-report.
+  std::vector<std::string> warnings;
 
   /// The record whose owner is `lname` (lowercase wire), or nullptr.
   [[nodiscard]] const Record* find(const std::uint8_t* lname, std::size_t len) const noexcept;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "sgdns/dns/prefix.h"
+#include "sgdns/geo/fields.h"
 #include "sgdns/health/check.h"
 
 namespace sgdns::policy {
@@ -62,7 +63,8 @@ struct EcsSpec {
 };
 
 struct PolicySpec {
-  std::vector<std::string> databases;  // MMDB paths: location (City/Country) and ASN databases
+  std::vector<geo::DatabaseSpec> databases;  // MMDB files (location and ASN data), with any `fields`
+  long geoip_check_interval_ms = 0;          // 0: GeoIP files are re-read at reload only
   std::map<std::string, RegionSpec> regions;
   std::optional<std::string> default_region;  // default: the first region by name
   std::map<std::string, PoolSpec> pools;

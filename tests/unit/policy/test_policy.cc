@@ -17,10 +17,12 @@ namespace {
 
 const std::string kGeoDir = SGDNS_TEST_DATA "/../geoip";
 
-/// A configuration with the demo databases and the given regions/pools/records JSON members.
+/// A configuration with the demo databases and the given regions/pools/records JSON members. The ASN
+/// database only when a region maps ASNs: a database none of whose fields the regions use is refused.
 std::string config_text(const std::string& members) {
-  return R"({"geoip": {"databases": [")" + kGeoDir + R"(/sgdns-demo-city.mmdb", ")" + kGeoDir +
-         R"(/sgdns-demo-asn.mmdb"]}, )" + members + "}";
+  const bool asns = members.find("\"asns\"") != std::string::npos;
+  return R"({"geoip": {"databases": [")" + kGeoDir + "/sgdns-demo-city.mmdb\"" +
+         (asns ? ", \"" + kGeoDir + "/sgdns-demo-asn.mmdb\"" : std::string()) + "]}, " + members + "}";
 }
 
 std::shared_ptr<const policy::Policy> compile(const std::string& members) {
