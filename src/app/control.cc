@@ -148,6 +148,15 @@ Reloader::Outcome Control::reload_from(const std::string& trigger, bool dry_run)
   return r;
 }
 
+void Control::check_geoip_files() {
+  const long interval_ms = reloader_.config().policy.geoip_check_interval_ms;
+  const double now = now_seconds();
+  if (interval_ms <= 0 || now - geoip_checked_at_ < static_cast<double>(interval_ms) / 1000) return;
+  geoip_checked_at_ = now;
+  if (const std::string changed = reloader_.geoip_changed(); !changed.empty())
+    (void)reload_from("geoip.check_interval: " + changed + " changed", false);
+}
+
 void Control::log_geoip(const engine::World& world) {
   for (const auto& db : geoip_json(world))
     log::info("geoip: read " + db["path"].get<std::string>() + ": " + db["type"].get<std::string>() +
@@ -211,9 +220,9 @@ int Control::run() {
   uv_loop_t* loop = loop_.uv();
   loop->data = this;
   uv_signal_t hup, term, intr;
-  uv_timer_t expiry;
+  uv_timer_t expiry, geoip_check;
   for (uv_signal_t* s : {&hup, &term, &intr}) uv_signal_init(loop, s);
-  uv_timer_init(loop, &expiry);
+  for (uv_timer_t* t : {&expiry, &geoip_check}) uv_timer_init(loop, t);
   uv_signal_start(
       &hup, [](uv_signal_t* s, int) { static_cast<Control*>(s->loop->data)->reload_from("SIGHUP", false); },
       SIGHUP);
@@ -228,10 +237,13 @@ int Control::run() {
   uv_timer_start(
       &expiry, [](uv_timer_t* t) { static_cast<Control*>(t->loop->data)->overrides_.expire(now_seconds()); },
       1000, 1000);
+  uv_timer_start(
+      &geoip_check, [](uv_timer_t* t) { static_cast<Control*>(t->loop->data)->check_geoip_files(); }, 1000,
+      1000);
   loop_.run();
 
   for (uv_signal_t* s : {&hup, &term, &intr}) uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&expiry), nullptr);
+  for (uv_timer_t* t : {&expiry, &geoip_check}) uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
   uv_run(loop, UV_RUN_NOWAIT);  // their close callbacks: the handles live in this frame
   // Admin requests still waiting get their answer (or a 503) before civetweb is stopped; nothing posted
   // after this runs.

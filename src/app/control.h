@@ -50,6 +50,9 @@ class Control {
   /// prober pointed at its targets.
   void install(std::shared_ptr<engine::World> world);
   void update_world_metrics(const engine::World& world);
+  /// geoip.check_interval: reloads when a database file changed since it was last read (the loop asks
+  /// every second; the interval decides how often that costs a stat() per file).
+  void check_geoip_files();
   /// Logs each GeoIP database a World was compiled from (at start and after each reload).
   static void log_geoip(const engine::World& world);
 
@@ -65,7 +68,8 @@ class Control {
   std::unique_ptr<admin::AdminServer> admin_;
   bool ready_ = false;  // /v1/ready: serving, not starting or stopping
   double started_ = 0;
-  StatusHistory history_;  // flips and reloads for the status page
+  double geoip_checked_at_ = 0;  // when check_geoip_files last looked
+  StatusHistory history_;        // flips and reloads for the status page
 };
 
 }  // namespace sgdns::app

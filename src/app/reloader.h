@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "geoip_watch.h"
 #include "reload_report.h"
 #include "sgdns/config/config.h"
 #include "sgdns/engine/world.h"
@@ -32,11 +33,15 @@ class Reloader {
   explicit Reloader(config::Config config);
 
   /// The World of the starting configuration, generation 1. Throws what building it throws.
-  [[nodiscard]] std::shared_ptr<engine::World> first_world() const;
+  [[nodiscard]] std::shared_ptr<engine::World> first_world();
   /// Loads the configuration and zones again; `trigger` says who asked (logged). On success (and not a
   /// dry run) the new configuration becomes current and the outcome carries the World to install (the
   /// caller logs "reload: done" once it serves it).
   [[nodiscard]] Outcome reload(const std::string& trigger, bool dry_run, const engine::World& serving);
+
+  /// geoip.check_interval: the first database file replaced since a load or reload last read it, or
+  /// "" when none was (one stat() per file).
+  [[nodiscard]] std::string geoip_changed() const { return geoip_watch_.changed(); }
 
   [[nodiscard]] const config::Config& config() const noexcept { return config_; }
   [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
@@ -45,6 +50,8 @@ class Reloader {
   config::Config config_;
   StartSettings start_settings_;  // what a reload cannot change: compared against, never updated
   std::uint64_t generation_ = 1;
+  /// The databases as the last load or reload found them when it started reading them.
+  GeoipWatch geoip_watch_;
 };
 
 }  // namespace sgdns::app
