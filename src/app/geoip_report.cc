@@ -74,7 +74,10 @@ std::vector<std::string> geoip_report_lines(const engine::World& world) {
     if (i < p.database_coverage.size()) coverage_lines(p.database_coverage[i], lines);
   }
   if (!p.regions.empty()) {
-    lines.push_back("served map (every database and CIDR):");
+    char took[160];
+    std::snprintf(took, sizeof took, "served map (every database and CIDR): compiled in %.2f s, %zu nodes:",
+                  p.geoip_compile_seconds, p.geo_map.node_count());
+    lines.push_back(took);
     coverage_lines(p.coverage, lines);
   }
   for (const std::string& w : p.warnings) lines.push_back("warning: " + w);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // NetMapBuilder: a mutable binary trie of inserts, compiled by build() into a merged, compact NetMap.
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -83,10 +84,20 @@ void NetMapBuilder::insert(const Network& network, std::uint32_t value) {
   }
   if (network.prefix_length == 0) {  // the root is a node, so ::/0 is both of its halves
     nodes_[0] = Node{{leaf(value), leaf(value)}};
+    path_valid_ = 0;  // every node below the root is gone
     return;
   }
-  std::uint32_t node = 0;
-  for (int depth = 0; depth + 1 < network.prefix_length; ++depth) {
+  // Resume from the deepest node the last insert passed that is also on this network's path. Those nodes
+  // are still attached: an insert only ever replaces the slot below its own last node.
+  int depth = 0;
+  const int limit = std::max(0, std::min(path_valid_ - 1, network.prefix_length - 1));
+  int byte = 0;
+  while (byte < 16 && (byte + 1) * 8 <= limit && network.address[byte] == last_.address[byte]) ++byte;
+  depth = byte * 8;
+  while (depth < limit && address_bit(network.address, depth) == address_bit(last_.address, depth)) ++depth;
+  std::uint32_t node = path_[depth];
+  for (; depth + 1 < network.prefix_length; ++depth) {
+    path_[depth] = node;
     const int bit = address_bit(network.address, depth);
     std::uint32_t child = nodes_[node].child[bit];
     if (is_leaf(child)) {
@@ -98,6 +109,9 @@ void NetMapBuilder::insert(const Network& network, std::uint32_t value) {
     }
     node = child;
   }
+  path_[depth] = node;
+  path_valid_ = network.prefix_length;  // path_[0] .. path_[prefix_length - 1]
+  last_ = network;
   // Overwriting the slot drops whatever subtree hung there; its nodes become unreachable and build()
   // never visits them.
   nodes_[node].child[address_bit(network.address, network.prefix_length - 1)] = leaf(value);

@@ -3,13 +3,17 @@
 #include "coverage.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace sgdns::policy::detail {
 namespace {
 
-/// True when the first `bits` bits of `address` equal those of `prefix` (bits <= 128).
+/// True when the first `bits` bits of `address` equal those of `prefix` (bits <= 128). Whole bytes first:
+/// this runs once per network of a database, millions of times at a GeoLite2-City-sized load.
 bool same_prefix(const std::uint8_t* address, const std::uint8_t* prefix, int bits) {
-  for (int bit = 0; bit < bits; ++bit) {
+  const int bytes = bits / 8;
+  if (std::memcmp(address, prefix, static_cast<std::size_t>(bytes)) != 0) return false;
+  for (int bit = bytes * 8; bit < bits; ++bit) {
     const int mask = 0x80 >> (bit & 7);
     if ((address[bit >> 3] & mask) != (prefix[bit >> 3] & mask)) return false;
   }

@@ -3,8 +3,8 @@
 #include "geo_maps.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
-#include <unordered_map>
 #include <utility>
 
 #include "coverage.h"
@@ -28,6 +28,7 @@ struct Seen {
 
 /// What one data record does: its map values and the rule the report counts it under.
 struct Decision {
+  bool decided = false;
   bool located = false;  // has a continent, country or coordinates: goes into both maps
   std::uint32_t geo = 0;
   std::uint32_t nearest = 0;
@@ -44,25 +45,31 @@ class GeoCompiler {
       : spec_(spec), mappings_(mappings), out_(out), problems_(problems) {}
 
   void run() {
+    const auto started = std::chrono::steady_clock::now();
     const auto dflt = placement(out_.default_region, LocateRule::Default);
     geo::NetMapBuilder geo_builder(dflt), nearest_builder(dflt);
     std::vector<std::pair<geo::Network, std::uint32_t>> asn_overlays;
+    // Only nearest records read nearest_map: without one, a second trie of every network is load time
+    // and memory for nothing (a third of both at GeoLite2-City's size).
+    const bool need_nearest = std::any_of(spec_.records.begin(), spec_.records.end(), [](const auto& record) {
+      return record.second.kind == Kind::Nearest;
+    });
     for (const geo::DatabaseSpec& db : spec_.databases) {
       bool location_db = false, asn_db = false;
       CoverageTally tally;
-      // Many networks share a record (a city's, an AS's): decide each record once.
-      std::unordered_map<const geo::Location*, Decision> decided;
-      auto visit = [&](const geo::Network& net, const geo::Location& loc) {
-        auto [it, fresh] = decided.try_emplace(&loc);
-        if (fresh) {
+      // Many networks share a record (a city's, an AS's): decide each record once, by its number.
+      std::vector<Decision> decided;
+      auto visit = [&](const geo::Network& net, const geo::Location& loc, std::uint32_t record) {
+        if (record >= decided.size()) decided.resize(record + 1);
+        Decision& d = decided[record];
+        if (!d.decided) {
           note(loc);
-          it->second = decide(loc);
+          d = decide(loc);
         }
-        const Decision& d = it->second;
         if (d.located) {
           location_db = true;
           geo_builder.insert(net, d.geo);
-          nearest_builder.insert(net, d.nearest);
+          if (need_nearest) nearest_builder.insert(net, d.nearest);
         }
         if (d.has_asn) asn_db = true;
         if (d.asn_mapped) asn_overlays.emplace_back(net, d.asn);
@@ -70,7 +77,7 @@ class GeoCompiler {
       };
       geo::DatabaseInfo info;
       try {
-        info = geo::walk_database(db, visit);
+        info = geo::walk_database(db, geo::RecordVisitor(visit));
       } catch (const geo::GeoError& e) {
         problems_.push_back(std::string("geoip: ") + e.what());  // each database is checked, not just one
         continue;
@@ -87,11 +94,14 @@ class GeoCompiler {
     out_.nearest_map = nearest_builder.build();
     out_.coverage = map_coverage(out_.geo_map);
     warn_unmatched();
+    out_.geoip_compile_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
 
  private:
   Decision decide(const geo::Location& loc) const {
     Decision d;
+    d.decided = true;
     d.located = !loc.continent.empty() || !loc.country.empty() || loc.has_coordinates;
     if (d.located) {
       const Placement placed = explicit_or_nearest(loc);

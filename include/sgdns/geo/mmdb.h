@@ -66,8 +66,15 @@ struct DatabaseInfo {
 /// Calls `visit` once for every network that has data (aliases of the IPv4 space inside an IPv6 tree,
 /// ::ffff:0:0/96 and 2002::/16, are skipped: they repeat ::/96). Locations are decoded once per distinct
 /// data record. Throws GeoError naming the file for an unreadable or corrupt database.
-DatabaseInfo walk_database(const DatabaseSpec& spec,
-                           const std::function<void(const Network&, const Location&)>& visit);
+/// `record` numbers the distinct data records 0, 1, ... in the order first met, so a caller can keep
+/// per-record results in a vector instead of looking the Location up again for each network.
+using RecordVisitor = std::function<void(const Network&, const Location&, std::uint32_t record)>;
+DatabaseInfo walk_database(const DatabaseSpec& spec, const RecordVisitor& visit);
+inline DatabaseInfo walk_database(const DatabaseSpec& spec,
+                                  const std::function<void(const Network&, const Location&)>& visit) {
+  return walk_database(
+      spec, RecordVisitor([&](const Network& n, const Location& l, std::uint32_t) { visit(n, l); }));
+}
 inline DatabaseInfo walk_database(const std::string& path,
                                   const std::function<void(const Network&, const Location&)>& visit) {
   return walk_database(DatabaseSpec{path, std::nullopt}, visit);

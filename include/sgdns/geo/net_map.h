@@ -79,6 +79,11 @@ class NetMapBuilder {
   };
   std::vector<Node> nodes_;
   std::uint32_t default_value_;
+  /// The nodes the last insert passed (path_[d] covers its first d bits) and its network: a walk visits
+  /// networks in address order, so the next insert usually shares a long prefix and starts down there.
+  std::uint32_t path_[128] = {};
+  Network last_{};
+  int path_valid_ = 0;  // path_[0..path_valid_) are valid
 };
 
 }  // namespace sgdns::geo

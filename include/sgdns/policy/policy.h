@@ -90,6 +90,7 @@ struct Policy {
   std::vector<geo::DatabaseInfo> databases;           // each database read, with its layout and fields
   std::vector<Coverage> database_coverage;            // parallel to databases: what each alone places
   Coverage coverage;                                  // what geo_map places (every database and CIDR)
+  double geoip_compile_seconds = 0;                   // reading the databases and building both maps
   std::vector<geo::DatabaseSpec> location_databases;  // for explain lookups
   std::vector<geo::DatabaseSpec> asn_databases;
   /// Region mappings nothing in the data matches: logged at load and printed by check and geoip-report.
