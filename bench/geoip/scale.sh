@@ -110,7 +110,7 @@ cat <<REPORT
 
 \`bench/geoip/scale.sh\` on $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg).
 Database: bench/data/city-sized.mmdb, ${size_mb} MiB, ${networks} networks (GeoIP2-City layout, synthetic),
-compiled into a served map of ${map_nodes} nodes (regions by continent, plus nearest).
+compiled into a served map of ${map_nodes} nodes (regions by continent; Oceania, with no continent rule, by nearest).
 
 | measure | value | target |
 |---|---|---|

@@ -72,6 +72,7 @@ std::string usage() {
        sgdns --config FILE
        sgdns check [--json] --config FILE [options]
        sgdns backup --config FILE DIR
+       sgdns geoip-report [--json] --config FILE [options]
        sgdns explain --config FILE [--client IP] [--ecs ADDRESS/LENGTH] NAME [TYPE]
        sgdns ctl [--config FILE] [--admin ADDR:PORT] [--token-file FILE] COMMAND ...
 

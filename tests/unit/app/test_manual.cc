@@ -62,7 +62,7 @@ TEST_CASE("sgdns(8) names every flag of sgdns, sgdns check and sgdns ctl", "[man
 
 TEST_CASE("sgdns(8) names every subcommand and every ctl command", "[manual]") {
   const std::string page = plain(read("man/sgdns.8"));
-  for (const char* command : {"sgdns check", "sgdns explain", "sgdns ctl"}) {
+  for (const char* command : {"sgdns check", "sgdns geoip-report", "sgdns explain", "sgdns ctl"}) {
     INFO(command);
     CHECK(mentions(page, command));
     CHECK(mentions(config::usage(), command));
