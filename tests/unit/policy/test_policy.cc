@@ -57,6 +57,9 @@ std::string rule_of(const policy::Policy& p, const char* address, bool nearest =
 
 const std::string kPools =
     R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {"x.test.": {"pools": ["p"], "types": ["A"]}})";
+/// kPools and a nearest record: the nearest map is only built when a record reads it.
+const std::string kPoolsWithNearest = R"("pools": {"p": {"members": ["192.0.2.1"]}}, "records": {
+    "x.test.": {"pools": ["p"], "types": ["A"]}, "n.test.": {"pools": ["p"], "types": ["A"], "policy": "nearest"}})";
 
 }  // namespace
 
@@ -93,7 +96,7 @@ TEST_CASE("without an explicit mapping the nearest region by great-circle distan
   auto p = compile(R"("default_region": "fra", "regions": {
       "fra": {"location": [50.11, 8.68]}, "iad": {"location": [39.04, -77.49]}, "sin": {"location": [1.35, 103.82]},
       "syd": {"location": [-33.87, 151.21], "continents": ["EU"]}}, )" +
-                   kPools);
+                   kPoolsWithNearest);
   CHECK(region_of(*p, "100.66.0.1") == "iad");     // Toronto
   CHECK(region_of(*p, "100.64.0.1") == "iad");     // Sao Paulo: Ashburn is nearer than Frankfurt
   CHECK(region_of(*p, "203.0.113.200") == "sin");  // Tokyo
