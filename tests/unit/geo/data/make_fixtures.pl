@@ -12,21 +12,10 @@ use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
 
-my %types = (
-    autonomous_system_number => 'uint32',
-    city                     => 'map',
-    code                     => 'utf8_string',
-    continent                => 'map',
-    country                  => 'map',
-    en                       => 'utf8_string',
-    iso_code                 => 'utf8_string',
-    latitude                 => 'double',
-    location                 => 'map',
-    longitude                => 'double',
-    names                    => 'map',
-    registered_country       => 'map',
-    subdivisions             => [ 'array', 'map' ],
-);
+use lib '.';
+use MmdbTypes;
+
+my %types = %MmdbTypes::TYPES;
 
 sub new_tree {
     my (%options) = @_;

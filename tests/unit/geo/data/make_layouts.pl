@@ -13,33 +13,10 @@ use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
 
-my %types = (
-    autonomous_system_number       => 'uint32',
-    autonomous_system_organization => 'utf8_string',
-    asn                            => 'utf8_string',
-    as_name                        => 'utf8_string',
-    city                           => 'map',
-    code                           => 'utf8_string',
-    continent                      => 'map',
-    country                        => 'map',
-    country_code                   => 'utf8_string',
-    country_name                   => 'utf8_string',
-    continent_name                 => 'utf8_string',
-    en                             => 'utf8_string',
-    iso_code                       => 'utf8_string',
-    latitude                       => 'double',
-    location                       => 'map',
-    longitude                      => 'double',
-    names                          => 'map',
-    registered_country             => 'map',
-    subdivisions                   => [ 'array', 'map' ],
-    geo                            => 'map',
-    cc                             => 'utf8_string',
-    region                         => 'utf8_string',
-    pos                            => [ 'array', 'double' ],
-    net                            => 'map',
-    as                             => 'uint32',
-);
+use lib '.';
+use MmdbTypes;
+
+my %types = %MmdbTypes::TYPES;
 
 # Where a layout stores a string that another stores as a map or a number, the callback asks per file.
 sub new_tree {
