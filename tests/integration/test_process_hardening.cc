@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -30,6 +31,15 @@ bool signal_ignored(pid_t pid, int sig) {
   return (bits >> (sig - 1)) & 1;
 }
 
+std::size_t open_descriptors(pid_t pid) {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -40,19 +50,31 @@ TEST_CASE(
   INFO("SigIgn: " << proc_field(pid, "status", "SigIgn:"));
   CHECK(signal_ignored(pid, SIGPIPE));
 
+  const std::size_t idle_descriptors = open_descriptors(pid);
   for (int round = 0; round < 5; ++round) {
-    // TcpConnection closes on destruction; SO_LINGER 0 turns that close into a reset.
-    Endpoint to = zone.endpoint();
-    TcpConnection conn(to);
-    REQUIRE(conn.connected());
-    Bytes framed = tcp_frame(build_query(make_query("big.it.test.", kTypeTXT)));
-    Bytes all;
-    for (int i = 0; i < 5000; ++i) all.insert(all.end(), framed.begin(), framed.end());
-    conn.send_raw(all);
-    conn.reset_on_close();
-    std::this_thread::sleep_for(Millis(100));
+    {
+      // TcpConnection closes on destruction; SO_LINGER 0 turns that close into a reset.
+      TcpConnection conn(zone.endpoint());
+      REQUIRE(conn.connected());
+      Bytes framed = tcp_frame(build_query(make_query("big.it.test.", kTypeTXT)));
+      Bytes all;
+      for (int i = 0; i < 5000; ++i) all.insert(all.end(), framed.begin(), framed.end());
+      conn.send_raw(all);
+      // The server is writing replies when the reset arrives: its next write gets EPIPE (or SIGPIPE).
+      const auto replying_by = std::chrono::steady_clock::now() + Millis(5000);
+      while (conn.unread_bytes() == 0 && std::chrono::steady_clock::now() < replying_by)
+        std::this_thread::sleep_for(Millis(5));
+      REQUIRE(conn.unread_bytes() > 0);
+      conn.reset_on_close();
+    }
+    // The server has met the reset once it closed its side: its descriptors are back to the idle count
+    // (or it died, which the REQUIRE below reports).
+    const auto closed_by = std::chrono::steady_clock::now() + Millis(5000);
+    while (zone.server->process().running() && open_descriptors(pid) > idle_descriptors &&
+           std::chrono::steady_clock::now() < closed_by)
+      std::this_thread::sleep_for(Millis(10));
+    CHECK(open_descriptors(pid) <= idle_descriptors);
   }
-  std::this_thread::sleep_for(Millis(300));
   INFO("sgdns log:\n" << zone.server->stderr_text());
   REQUIRE(zone.server->process().running());
   for (Transport t : {Transport::Udp, Transport::Tcp}) {

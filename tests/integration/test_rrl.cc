@@ -113,7 +113,12 @@ TEST_CASE("kdig +cookie gets a server cookie back, and with it is answered while
                       20 * kDefaultRate, Millis(4000));
     flooding = false;
   });
-  std::this_thread::sleep_for(Millis(1500));
+  // Ask once the network is being limited (RRL counts its first limited response), not after a guess.
+  const auto limiting_by = std::chrono::steady_clock::now() + Millis(3000);
+  while (flooding && bed.metric("sgdns_rrl_limited_total{kind=\"answer\"}") <= 0 &&
+         std::chrono::steady_clock::now() < limiting_by)
+    std::this_thread::sleep_for(Millis(20));
+  REQUIRE(bed.metric("sgdns_rrl_limited_total{kind=\"answer\"}") > 0);
   int answered = 0, asked = 0;
   for (; asked < 10 && flooding; ++asked) {
     std::string out = kdig(bed.zone, "+cookie=" + cookie + " www.it.test A");

@@ -95,6 +95,7 @@ TEST_CASE("a query in slow but timely pieces is answered", "[integration][tcp]")
   Bytes framed = tcp_frame(build_query(q));
   std::size_t third = framed.size() / 3;
   REQUIRE(conn.send_raw(Bytes(framed.begin(), framed.begin() + static_cast<long>(third))));
+  // The client's pace, not a wait for the server: 600 ms in all, within the 1 s query deadline.
   std::this_thread::sleep_for(Millis(300));
   REQUIRE(conn.send_raw(
       Bytes(framed.begin() + static_cast<long>(third), framed.begin() + static_cast<long>(2 * third))));
@@ -104,7 +105,7 @@ TEST_CASE("a query in slow but timely pieces is answered", "[integration][tcp]")
   REQUIRE(wire);
   CHECK(decode(*wire)->id == 99);
   // A connection that answered a query is idle, not late: the next query deadline starts at its first byte.
-  std::this_thread::sleep_for(Millis(1500));
+  CHECK_FALSE(conn.wait_closed(Millis(1500)));
   CHECK(answers(conn, 100));
 }
 
@@ -155,7 +156,9 @@ TEST_CASE("10,000 pipelined queries sent before reading any reply are all answer
     batch.insert(batch.end(), framed.begin(), framed.end());
   }
   REQUIRE(conn.send_raw(batch));
-  std::this_thread::sleep_for(Millis(500));  // the server holds back at its backlog bound meanwhile
+  // Read nothing until the server has written all it will before we read: the replies waiting for us
+  // stop growing (it holds back at its backlog bound, or has answered everything).
+  REQUIRE(conn.wait_unread_settled(Millis(10000)));
   int in_order = 0;
   for (int i = 0; i < n; ++i) {
     auto wire = conn.read_message(Millis(3000));

@@ -8,6 +8,7 @@
 #include <ldns/ldns.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <map>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 namespace sgdns::test {
@@ -325,6 +327,29 @@ bool TcpConnection::send_raw(const Bytes& bytes) {
     return false;
   }
   return true;
+}
+
+std::size_t TcpConnection::unread_bytes() const {
+  int n = 0;
+  if (fd_ < 0 || ::ioctl(fd_, FIONREAD, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
+}
+
+bool TcpConnection::wait_unread_settled(Millis timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  std::size_t seen = unread_bytes();
+  auto same_since = Clock::now();
+  while (Clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(20));
+    const std::size_t now = unread_bytes();
+    if (now != seen) {
+      seen = now;
+      same_since = Clock::now();
+    } else if (seen > 0 && Clock::now() - same_since >= Millis(200)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void TcpConnection::reset_on_close() {

@@ -79,6 +79,11 @@ class TcpConnection {
   std::optional<Bytes> read_message(Millis timeout);
   // True when the peer closes (EOF or reset) within `timeout`; false while it stays open.
   bool wait_closed(Millis timeout);
+  // Bytes received and not yet read.
+  std::size_t unread_bytes() const;
+  // True once unread_bytes() is non-zero and stays the same for 200 ms (the peer stopped sending), within
+  // `timeout`.
+  bool wait_unread_settled(Millis timeout) const;
   // Makes the destructor's close a reset (SO_LINGER 0): unread data is dropped and the peer gets an RST.
   void reset_on_close();
 
