@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 namespace sgdns::log {
 namespace {
@@ -37,15 +36,19 @@ bool parse_level(std::string_view text, Level& out) noexcept {
 void write(Level level, std::string_view message) noexcept {
   // No allocation: the query threads log rate-limiting events, and their path must not allocate. One
   // writev(2) keeps the line whole (a write to a pipe or file is not interleaved with another).
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
+  // The UTC stamp by calendar arithmetic, not gmtime_r: glibc's gmtime_r takes its time-zone lock on every
+  // call and reads the zone (allocating) on the first, and a query thread may be the first to log.
+  using namespace std::chrono;
+  const auto now = time_point_cast<milliseconds>(system_clock::now());
+  const auto day = floor<days>(now);
+  const year_month_day date{day};
+  const hh_mm_ss<milliseconds> time{now - day};
   char stamp[96];
-  int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s ", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms),
-                        kNames[static_cast<int>(level)]);
+  int n = std::snprintf(stamp, sizeof stamp, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ %s ",
+                        static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                        static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                        static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
+                        static_cast<int>(time.subseconds().count()), kNames[static_cast<int>(level)]);
   if (n < 0) return;
   char newline = '\n';
   iovec parts[3] = {{stamp, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof stamp - 1)},
