@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -53,30 +54,34 @@ class ControlThread {
   std::thread thread_;
 };
 
-/// Holds the control thread inside one task until release(), as a long reload would.
+/// Holds the control thread inside one task until release(), as a long reload would. The task shares its
+/// state: it may still be waking up on the mutex after this object is gone.
 class BusyControlThread {
  public:
-  explicit BusyControlThread(ControlLoop& loop) {
-    loop.post([this] {
-      std::unique_lock<std::mutex> lock(mu_);
-      entered_ = true;
-      cv_.notify_all();
-      cv_.wait(lock, [this] { return released_; });
+  explicit BusyControlThread(ControlLoop& loop) : state_(std::make_shared<State>()) {
+    loop.post([state = state_] {
+      std::unique_lock<std::mutex> lock(state->mu);
+      state->entered = true;
+      state->cv.notify_all();
+      state->cv.wait(lock, [&] { return state->released; });
     });
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return entered_; });
+    std::unique_lock<std::mutex> lock(state_->mu);
+    state_->cv.wait(lock, [this] { return state_->entered; });
   }
   ~BusyControlThread() { release(); }
   void release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    cv_.notify_all();
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->released = true;
+    state_->cv.notify_all();
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool entered_ = false, released_ = false;
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool entered = false, released = false;
+  };
+  std::shared_ptr<State> state_;
 };
 
 nlohmann::json body_of(const admin::Response& r) {
