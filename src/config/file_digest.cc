@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // SHA-256 through OpenSSL's EVP interface.
-#include "file_digest.h"
+#include "sgdns/config/file_digest.h"
 
 #include <openssl/evp.h>
 

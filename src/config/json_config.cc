@@ -7,11 +7,12 @@
 
 #include "defaults.h"
 #include "dnstap_json.h"
-#include "file_digest.h"
+#include "fleet_json.h"
 #include "json_node.h"
 #include "limits_json.h"
 #include "policy_json.h"
 #include "sgdns/config/config.h"
+#include "sgdns/config/file_digest.h"
 
 namespace sgdns::config {
 
@@ -19,7 +20,7 @@ const std::vector<const char*>& top_level_keys() {
   static const std::vector<const char*> kKeys = {
       "listen", "threads", "identity",       "zones",   "edns",    "tcp",     "transfer", "log_level",
       "geoip",  "ecs",     "default_region", "regions", "pools",   "records", "checks",   "failover_budget",
-      "admin",  "user",    "group",          "rrl",     "cookies", "dnstap"};
+      "admin",  "user",    "group",          "rrl",     "cookies", "dnstap",  "fleet"};
   return kKeys;
 }
 
@@ -152,6 +153,9 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
     if (root.has("zones")) read_zones(root["zones"], c, base_dir);
   });
   read_transport(root, c, problems, base_dir);
+  problems.attempt([&] {
+    if (root.has("fleet")) read_fleet(root["fleet"], c.fleet, base_dir);
+  });
   problems.throw_if_any();
   apply_defaults(c);
   return c;

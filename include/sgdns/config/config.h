@@ -75,6 +75,22 @@ struct AdminConfig {
   std::string tls_key;          // PEM private key; none: it is in the certificate file
 };
 
+/// The fleet (docs/operations.md "The fleet"): overrides, heartbeats and optionally health shared by every
+/// instance through etcd's v3 JSON gateway. Off unless endpoints are given; read at start.
+struct FleetConfig {
+  std::vector<std::string> endpoints;  // http(s)://HOST:PORT of etcd members, tried in order
+  std::string prefix;                  // every key of this deployment starts with it ("/sgdns/prod")
+  std::string instance;                // this instance's name; default: the NSID, else the host name
+  std::string ca_file;                 // PEM CA that signed etcd's certificate (https endpoints)
+  std::string client_certificate;      // PEM client certificate, when etcd asks for one
+  std::string client_key;              // its PEM key (default: in the certificate file)
+  std::string username;                // etcd user (auth enabled); its password is in password_file
+  std::string password_file;
+  bool shared_health = false;  // decide members' health with the other instances' probes
+  int quorum = 2;              // instances that must report a member down for it to be down fleet-wide
+  [[nodiscard]] bool enabled() const noexcept { return !endpoints.empty(); }
+};
+
 /// Longest NSID accepted (RFC 5001 sets no limit; 128 bytes names any node and keeps replies small).
 inline constexpr std::size_t kMaxNsid = 128;
 /// Longest CHAOS identity or version text: one TXT character-string.
@@ -116,6 +132,7 @@ struct Config {
   std::string user;             // started as root: the user to run as once every socket is bound
   std::string group;            // its group; default: the user's primary group
   dnstap::Settings dnstap;      // query analytics; off unless a socket is given (read at start)
+  FleetConfig fleet;            // shared state through etcd; off unless endpoints are given
 };
 
 enum class CommandLineAction { Run, Help, Version };

@@ -315,3 +315,55 @@ TEST_CASE("dnstap mistakes are refused with their path", "[config][dnstap]") {
   CHECK(json_error(R"({"dnstap": {"socket": "/s", "identity": ")" + std::string(129, 'x') + R"("}})") ==
         "dnstap.identity: at most 128 bytes");
 }
+
+TEST_CASE("fleet: off by default; endpoints and a prefix turn it on", "[config][fleet]") {
+  CHECK_FALSE(config::parse_config_json("{}", "/etc/sgdns").fleet.enabled());
+  auto c = config::parse_config_json(
+      R"({"fleet": {"endpoints": ["http://10.0.0.1:2379", "https://etcd.example:2379"], "prefix": "/sgdns/prod/",
+                    "instance": "ns1", "tls": {"ca_file": "etcd-ca.pem", "certificate": "c.pem"},
+                    "credentials": {"username": "sgdns", "password_file": "etcd.pass"},
+                    "shared_health": true, "quorum": 3}})",
+      "/etc/sgdns");
+  CHECK(c.fleet.enabled());
+  CHECK(c.fleet.endpoints.size() == 2);
+  CHECK(c.fleet.prefix == "/sgdns/prod");  // the trailing '/' is the keys' own
+  CHECK(c.fleet.instance == "ns1");
+  CHECK(c.fleet.ca_file == "/etc/sgdns/etcd-ca.pem");
+  CHECK(c.fleet.client_certificate == "/etc/sgdns/c.pem");
+  CHECK(c.fleet.password_file == "/etc/sgdns/etcd.pass");
+  CHECK(c.fleet.shared_health);
+  CHECK(c.fleet.quorum == 3);
+  auto defaults = config::parse_config_json(
+      R"({"fleet": {"endpoints": ["http://127.0.0.1:2379"], "prefix": "/s"}})", "/");
+  CHECK(defaults.fleet.instance.empty());  // the NSID or the host name, chosen at start
+  CHECK_FALSE(defaults.fleet.shared_health);
+  CHECK(defaults.fleet.quorum == 2);
+}
+
+TEST_CASE("fleet mistakes are refused with their path", "[config][fleet]") {
+  const std::string ok = R"("endpoints": ["http://127.0.0.1:2379"], "prefix": "/s")";
+  CHECK(json_error(R"({"fleet": {"prefix": "/s"}})") == "fleet: missing \"endpoints\" (etcd's client URLs)");
+  CHECK_THAT(json_error(R"({"fleet": {"endpoints": ["http://a:1"]}})"),
+             Catch::StartsWith("fleet: missing \"prefix\""));
+  CHECK(json_error(R"({"fleet": {"endpoints": [], "prefix": "/s"}})") ==
+        "fleet.endpoints: expected at least one etcd endpoint");
+  CHECK_THAT(json_error(R"({"fleet": {"endpoints": ["127.0.0.1:2379"], "prefix": "/s"}})"),
+             Catch::StartsWith("fleet.endpoints[0]: expected http://HOST:PORT"));
+  CHECK_THAT(json_error(R"({"fleet": {"endpoints": ["http://a:1/v3"], "prefix": "/s"}})"),
+             Catch::StartsWith("fleet.endpoints[0]: expected scheme://HOST:PORT with no path"));
+  CHECK_THAT(json_error(R"({"fleet": {"endpoints": ["http://a:1"], "prefix": "sgdns"}})"),
+             Catch::StartsWith("fleet.prefix: expected a key prefix that starts with '/'"));
+  CHECK(json_error(R"({"fleet": {"endpoints": ["http://a:1"], "prefix": "/s s"}})") ==
+        "fleet.prefix: expected printable ASCII without spaces");
+  CHECK(json_error(R"({"fleet": {)" + ok + R"(, "quorum": 2}})") ==
+        "fleet.quorum: only means something with \"shared_health\": true");
+  CHECK(json_error(R"({"fleet": {)" + ok + R"(, "shared_health": true, "quorum": 0}})") ==
+        "fleet.quorum: expected an integer from 1 to 64");
+  CHECK(json_error(R"({"fleet": {)" + ok + R"(, "instance": "a/b"}})") ==
+        "fleet.instance: expected 1 to 128 bytes without '/'");
+  CHECK(json_error(R"({"fleet": {)" + ok + R"(, "credentials": {"username": "u"}}})") ==
+        "fleet.credentials: expected both \"username\" and \"password_file\"");
+  CHECK(json_error(R"({"fleet": {)" + ok + R"(, "tls": {"key": "k.pem"}}})") ==
+        "fleet.tls.key: needs fleet.tls.certificate");
+  CHECK(json_error(R"({"fleet": {)" + ok + R"(, "watch": 1}})") == "fleet.watch: unknown key");
+}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// SHA-256 of a configuration file's bytes, for /v1/status (private to config).
+// SHA-256 in hex: the configuration file's bytes for /v1/status, and the digests the fleet compares.
 #pragma once
 #include <string>
 #include <string_view>
