@@ -189,6 +189,11 @@ struct Router::Impl {
       authorize(r, Access::Read);
       return backend.overrides();
     }
+    if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "fleet") {
+      only("GET");
+      authorize(r, Access::Read);
+      return backend.fleet();
+    }
     if (parts.size() == 1 && parts[0] == "metrics") {
       only("GET");
       authorize(r, Access::Read);
@@ -222,7 +227,7 @@ struct Router::Impl {
       if (m != "PUT" && m != "DELETE") throw Refusal{405, "use PUT or DELETE", "PUT, DELETE"};
       authorize(r, Access::Write);
       std::string pool = name_from_path(parts[2], "pool"), member = name_from_path(parts[3], "member");
-      if (m == "DELETE") return audited(r, backend.clear_override(pool, member));
+      if (m == "DELETE") return audited(r, backend.clear_override(pool, member, r.peer));
       nlohmann::json doc;
       try {
         doc = nlohmann::json::parse(r.body);
@@ -230,7 +235,7 @@ struct Router::Impl {
         throw Refusal{400, std::string("invalid JSON: ") + e.what()};
       }
       if (!doc.is_object()) throw Refusal{400, "expected a JSON object"};
-      return audited(r, backend.set_override(pool, member, doc));
+      return audited(r, backend.set_override(pool, member, doc, r.peer));
     }
     throw Refusal{404, "no such resource: " + text::escape(r.path, 256)};
   }

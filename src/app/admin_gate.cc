@@ -42,13 +42,34 @@ admin::Response AdminGate::status_page() {
 }
 
 admin::Response AdminGate::set_override(const std::string& pool, const std::string& member,
-                                        const nlohmann::json& body) {
+                                        const nlohmann::json& body, const std::string& requester) {
   Override o;
   if (auto bad = read_override(pool, member, body, now_seconds(), o)) return *bad;
+  if (fleet::FleetClient* fleet = control_.fleet()) {
+    // etcd first (on this civetweb thread: the control loop never waits for the network), then here at
+    // once, so this instance's next answer has it; the watch brings the same change to every instance.
+    const admin::Response checked = on_control([&] {
+      const Overrides::Result r = control_.overrides().validate(o);
+      return r.status == 200 ? admin::Response{} : admin::error(r.status, r.error);
+    });
+    if (checked.status != 200) return checked;
+    const fleet::FleetClient::Written w = fleet->set_override(o, requester);
+    if (w.status != 200) return admin::error(w.status, w.error);
+  }
   return on_control([&] { return result_view(control_.overrides().set(o), override_json(o)); });
 }
 
-admin::Response AdminGate::clear_override(const std::string& pool, const std::string& member) {
+admin::Response AdminGate::clear_override(const std::string& pool, const std::string& member,
+                                          const std::string& requester) {
+  if (fleet::FleetClient* fleet = control_.fleet()) {
+    const fleet::FleetClient::Written w = fleet->clear_override(pool, member, requester);
+    if (w.status != 200) return admin::error(w.status, w.error);
+    return on_control([&] {
+      (void)control_.overrides().clear(pool, member);  // the watch may have cleared it already
+      return admin::Response{200,
+                             admin::json_text(nlohmann::json{{"cleared", pool + "/" + member}}, 2) + "\n"};
+    });
+  }
   return on_control([&] {
     return result_view(control_.overrides().clear(pool, member),
                        nlohmann::json{{"cleared", pool + "/" + member}});
@@ -70,6 +91,13 @@ admin::Response AdminGate::dry_run_reload() {
 
 admin::Response AdminGate::overrides() {
   return on_control([&] { return overrides_view(control_.overrides()); });
+}
+
+admin::Response AdminGate::fleet() {
+  if (!control_.fleet()) return admin::error(404, "no fleet: this instance has no \"fleet\" configuration");
+  return on_control([&] {
+    return admin::Response{200, admin::json_text(control_.fleet_report(), 2) + "\n"};
+  });
 }
 
 admin::Response AdminGate::ready() {

@@ -19,9 +19,11 @@ class AdminGate final : public admin::Backend {
 
   admin::Response status() override;
   admin::Response status_page() override;
-  admin::Response set_override(const std::string& pool, const std::string& member,
-                               const nlohmann::json& body) override;
-  admin::Response clear_override(const std::string& pool, const std::string& member) override;
+  admin::Response set_override(const std::string& pool, const std::string& member, const nlohmann::json& body,
+                               const std::string& requester) override;
+  admin::Response clear_override(const std::string& pool, const std::string& member,
+                                 const std::string& requester) override;
+  admin::Response fleet() override;
   admin::Response explain(const std::map<std::string, std::string>& params) override;
   admin::Response reload() override;
   admin::Response dry_run_reload() override;

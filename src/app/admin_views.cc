@@ -64,6 +64,7 @@ json status_json(const engine::World& world, const StatusFacts& facts,
   out["generation"] = world.generation;
   out["started"] = facts.started;
   out["ready"] = facts.ready;
+  if (!facts.fleet.is_null()) out["fleet"] = facts.fleet;
   out["config"] = {{"path", world.config_file.empty() ? json(nullptr) : json(world.config_file)},
                    {"sha256", world.config_sha256.empty() ? json(nullptr) : json(world.config_sha256)}};
   out["zones"] = zones_json(world);

@@ -34,6 +34,7 @@ struct StatusFacts {
   double started = 0;  // unix seconds
   bool ready = false;
   std::vector<health::EndpointStatus> endpoints;  // the prober's view
+  nlohmann::json fleet;                           // the fleet link's state; null without a fleet
 };
 [[nodiscard]] nlohmann::json status_json(const engine::World& world, const StatusFacts& facts,
                                          const std::map<std::string, Override>& overrides);

@@ -2,6 +2,8 @@
 // The server wired together, and its control thread: signals, reloads, probe results, overrides, admin.
 #include "control.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "descriptor_limit.h"
+#include "fleet_status.h"
 #include "privileges.h"
 #include "reload_report.h"
 #include "sgdns/app/build_info.h"
@@ -37,6 +40,15 @@ std::string read_token(const std::string& setting, const std::string& path) {
   if (readable_by_others(path))
     log::warn(setting + " " + path + ": readable by group or others: chmod 600 it");
   return token;
+}
+
+/// fleet.instance, else the NSID, else the host name: what names this instance in the fleet's keys.
+std::string fleet_instance_name(const config::Config& c) {
+  if (!c.fleet.instance.empty()) return c.fleet.instance;
+  if (!c.options.nsid.empty()) return c.options.nsid;
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) == 0 && name[0]) return name;
+  throw std::runtime_error("fleet.instance: not set, no identity.nsid and no host name: name this instance");
 }
 
 int worker_count(const config::Config& c) {
@@ -71,6 +83,17 @@ Control::Control(config::Config config)
           if (change) history_.add_flip({now_seconds(), e.name, up});
         });
       });
+  if (c.fleet.enabled()) {
+    config::FleetConfig fc = c.fleet;
+    fc.instance = fleet_instance_name(c);
+    fleet_view_ = std::make_unique<fleet::FleetView>(fc.prefix);
+    if (fc.shared_health)
+      health_sink_.set_decide([this](const std::string& name, bool own) { return fleet_decides(name, own); });
+    fleet_ = std::make_unique<fleet::FleetClient>(
+        std::move(fc),
+        [this](fleet::Update u) { loop_.post([this, u = std::move(u)] { on_fleet_update(u); }); },
+        [this] { return loop_.call([this] { return fleet_publication(); }); });
+  }
   install(world);
   log::info("loaded " + describe(*world));
   log_geoip(*world);
@@ -83,6 +106,10 @@ Control::~Control() {
 }
 
 void Control::install(std::shared_ptr<engine::World> world) {
+  if (fleet_) {
+    config_digest_ = fleet::served_config_digest(*world);
+    geoip_digest_ = fleet::geoip_digest(*world);
+  }
   health_sink_.install(*world);
   overrides_.install(*world);
   if (store_->current() != world.get()) store_->publish(world);
@@ -128,7 +155,86 @@ void Control::update_world_metrics(const engine::World& world) {
 }
 
 StatusFacts Control::status_facts() const {
-  return {started_, ready_, prober_->status()};
+  StatusFacts f{started_, ready_, prober_->status(), nullptr};
+  if (fleet_) {
+    const bool connected = fleet_->connected();
+    const config::FleetConfig& fc = fleet_->config();
+    f.fleet = {{"instance", fc.instance},
+               {"prefix", fc.prefix},
+               {"connected", connected},
+               {"revision", fleet_view_->revision()},
+               {"overrides", connected ? "shared (etcd)" : "last known (etcd unreachable)"}};
+    if (fc.shared_health) {
+      f.fleet["health_view"] = connected ? "fleet (quorum " + std::to_string(fc.quorum) + ")"
+                                         : "own probes only (etcd unreachable)";
+      f.fleet["health_disagreements"] = health_sink_.disagreements();
+    } else {
+      f.fleet["health_view"] = "own probes (shared_health off)";
+    }
+  }
+  return f;
+}
+
+void Control::on_fleet_update(const fleet::Update& u) {
+  const double newest = fleet_view_->apply(u);
+  if (overrides_.replace_all(fleet_view_->overrides()) && newest > 0)
+    metrics_.fleet_apply_lag.Set(std::max(0.0, now_seconds() - newest));
+  if (fleet_->config().shared_health) health_sink_.reapply();
+  metrics_.fleet_revision.Set(static_cast<double>(fleet_view_->revision()));
+}
+
+void Control::fleet_tick() {
+  if (!fleet_) return;
+  const bool connected = fleet_->connected();
+  metrics_.fleet_connected.Set(connected ? 1 : 0);
+  if (connected == fleet_was_connected_) return;
+  fleet_was_connected_ = connected;
+  if (fleet_->config().shared_health) {
+    log::info(connected ? "fleet: health decided with the fleet again (quorum " +
+                              std::to_string(fleet_->config().quorum) + ")"
+                        : "fleet: etcd unreachable: health decided by this instance's own probes");
+    health_sink_.reapply();
+  }
+}
+
+bool Control::fleet_decides(const std::string& name, bool own_up) const {
+  if (!fleet_ || !fleet_->connected()) return own_up;
+  int reporting = 1, down = own_up ? 0 : 1;
+  for (const auto& [instance, members] : fleet_view_->health()) {
+    if (instance == fleet_->config().instance) continue;  // this instance's own state is the live one
+    auto it = members.find(name);
+    if (it == members.end()) continue;
+    ++reporting;
+    if (!it->second) ++down;
+  }
+  return !fleet::down_by_quorum(down, reporting, fleet_->config().quorum);
+}
+
+fleet::Publication Control::fleet_publication() const {
+  const engine::World& world = *store_->snapshot();
+  const BuildInfo& build = build_info();
+  fleet::Heartbeat h;
+  h.instance = fleet_->config().instance;
+  h.nsid = world.options.nsid;
+  h.version = build.version;
+  h.commit = build.commit;
+  h.config_digest = config_digest_;
+  h.geoip_digest = geoip_digest_;
+  for (const auto& z : world.zones.zones()) h.serials[z->origin_text()] = z->serial();
+  h.shared_health = fleet_->config().shared_health;
+  if (h.shared_health) h.disagreements = health_sink_.disagreements();
+  h.started = started_;
+  h.time = now_seconds();
+  fleet::Publication p{fleet::heartbeat_json(h), std::nullopt};
+  if (h.shared_health) p.health = fleet::health_value(health_sink_.own(), h.time);
+  return p;
+}
+
+nlohmann::json Control::fleet_report() const {
+  // A heartbeat is written every second; three missed ones are worth a flag before the lease drops it.
+  constexpr double kStaleAfter = 3.0 * fleet::FleetClient::kHeartbeatMs / 1000;
+  return fleet::fleet_report(fleet_view_->instances(), fleet_->config().instance, fleet_->connected(),
+                             fleet_view_->revision(), now_seconds(), kStaleAfter);
 }
 
 Reloader::Outcome Control::reload_from(const std::string& trigger, bool dry_run) {
@@ -210,6 +316,14 @@ int Control::run() {
   udp.start();
   tcp.start();
   prober_->start();
+  if (fleet_) {
+    log::info("fleet: instance " + fleet_->config().instance + ", prefix " + fleet_->config().prefix +
+              ", etcd " + fleet_->config().endpoints.front() +
+              (fleet_->config().endpoints.size() > 1
+                   ? " (+" + std::to_string(fleet_->config().endpoints.size() - 1) + ")"
+                   : ""));
+    fleet_->start();
+  }
   for (const auto& a : config.listen) log::info("listening on " + a.text + " (udp, tcp)");
   if (config.admin.listen)
     log::info(std::string("admin API on ") + (config.admin.tls_certificate.empty() ? "http://" : "https://") +
@@ -235,7 +349,12 @@ int Control::run() {
   uv_signal_start(&term, stop, SIGTERM);
   uv_signal_start(&intr, stop, SIGINT);
   uv_timer_start(
-      &expiry, [](uv_timer_t* t) { static_cast<Control*>(t->loop->data)->overrides_.expire(now_seconds()); },
+      &expiry,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<Control*>(t->loop->data);
+        self->overrides_.expire(now_seconds());
+        self->fleet_tick();
+      },
       1000, 1000);
   uv_timer_start(
       &geoip_check, [](uv_timer_t* t) { static_cast<Control*>(t->loop->data)->check_geoip_files(); }, 1000,
@@ -249,6 +368,7 @@ int Control::run() {
   // after this runs.
   loop_.close();
   admin_.reset();
+  if (fleet_) fleet_->stop();  // after the admin port: no write is left using it
   prober_->stop();
   udp.stop();
   tcp.stop();

@@ -12,6 +12,8 @@
 #include "admin_gate.h"
 #include "admin_views.h"
 #include "control_loop.h"
+#include "fleet_client.h"
+#include "fleet_view.h"
 #include "health_sink.h"
 #include "overrides.h"
 #include "reloader.h"
@@ -42,6 +44,10 @@ class Control {
   [[nodiscard]] Overrides& overrides() noexcept { return overrides_; }
   [[nodiscard]] StatusFacts status_facts() const;
   [[nodiscard]] const StatusHistory& history() const noexcept { return history_; }
+  /// The fleet link, null without a `fleet` section. Its writes run on the caller's thread.
+  [[nodiscard]] fleet::FleetClient* fleet() noexcept { return fleet_.get(); }
+  /// GET /v1/fleet's document (control thread).
+  [[nodiscard]] nlohmann::json fleet_report() const;
   /// Loads the configuration and zones again and, unless `dry_run`, installs the new World.
   Reloader::Outcome reload_from(const std::string& trigger, bool dry_run);
 
@@ -53,6 +59,14 @@ class Control {
   /// geoip.check_interval: reloads when a database file changed since it was last read (the loop asks
   /// every second; the interval decides how often that costs a stat() per file).
   void check_geoip_files();
+  /// The fleet: what the watcher delivered, applied (control thread).
+  void on_fleet_update(const fleet::Update& u);
+  /// Each second: the fleet link's metrics, and the health view again when the link came or went.
+  void fleet_tick();
+  /// What this instance publishes under its lease (control thread).
+  [[nodiscard]] fleet::Publication fleet_publication() const;
+  /// Shared health: the served state of member `name` given this instance's own probe.
+  [[nodiscard]] bool fleet_decides(const std::string& name, bool own_up) const;
   /// Logs each GeoIP database a World was compiled from (at start and after each reload).
   static void log_geoip(const engine::World& world);
 
@@ -68,8 +82,12 @@ class Control {
   std::unique_ptr<admin::AdminServer> admin_;
   bool ready_ = false;  // /v1/ready: serving, not starting or stopping
   double started_ = 0;
-  double geoip_checked_at_ = 0;  // when check_geoip_files last looked
-  StatusHistory history_;        // flips and reloads for the status page
+  double geoip_checked_at_ = 0;                   // when check_geoip_files last looked
+  StatusHistory history_;                         // flips and reloads for the status page
+  std::unique_ptr<fleet::FleetView> fleet_view_;  // with a fleet: its keys as last seen
+  std::unique_ptr<fleet::FleetClient> fleet_;     // last: its threads post to the pieces above
+  bool fleet_was_connected_ = false;              // at the last fleet_tick()
+  std::string config_digest_, geoip_digest_;      // of the World served, for the heartbeat
 };
 
 }  // namespace sgdns::app

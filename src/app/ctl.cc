@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fleet_status.h"
 #include "sgdns/admin/router.h"
 #include "sgdns/config/config.h"
 #include "sgdns/config/duration.h"
@@ -34,6 +35,9 @@ constexpr const char* kUsage =
                                            the running server's decision, with its live health
   reload [--dry-run]                       reload zones and configuration (--dry-run: say what would
                                            change and warn, install nothing)
+  fleet                                    every instance sharing this one's etcd prefix: NSID, version,
+                                           configuration and GeoIP digests, zone serials, last heartbeat,
+                                           and what sets a straggler apart (FLAGS)
 The admin API: --admin, else admin.listen of the --config file (https:// when it has a TLS certificate),
 else 127.0.0.1:8053. --cacert FILE: the CA of a certificate the system does not trust.
 The token: --token-file FILE, else $SGDNS_TOKEN, else admin.token_file of the --config file (for reads,
@@ -216,7 +220,7 @@ int run_ctl(int argc, const char* const* argv) {
     auto e = [&](const std::string& s) { return escape(esc, s); };
     const char* method = "GET";
     std::string path, body;
-    if (w.size() == 1 && (w[0] == "status" || w[0] == "health" || w[0] == "ready")) {
+    if (w.size() == 1 && (w[0] == "status" || w[0] == "health" || w[0] == "ready" || w[0] == "fleet")) {
       path = "/v1/" + w[0];
     } else if (w.size() == 2 && w[0] == "override" && w[1] == "list") {
       path = "/v1/overrides";
@@ -245,6 +249,7 @@ int run_ctl(int argc, const char* const* argv) {
     auto [token, source] = read_token(o, std::string(method) != "GET");
     Reply r = call(o, token, method, path, body);
     bool ok = r.status >= 200 && r.status < 300;
+    if (ok && path == "/v1/fleet") r.body = fleet::fleet_table(nlohmann::json::parse(r.body, nullptr, false));
     std::fputs(r.body.c_str(), ok ? stdout : stderr);
     if (std::string hint = token_hint(r.status, source); !hint.empty())
       std::fprintf(stderr, "sgdns ctl: %s\n", hint.c_str());

@@ -56,9 +56,14 @@ void Overrides::force(const std::string& pool, const std::string& member, health
   if (id >= 0 && health_) health_->set_forced(static_cast<std::uint32_t>(id), f);
 }
 
-Overrides::Result Overrides::set(const Override& o) {
+Overrides::Result Overrides::validate(const Override& o) const {
   if (!policy_ || policy_->pool_index(o.pool) < 0) return {404, "no pool \"" + o.pool + "\""};
   if (!applies(o)) return {404, "no member \"" + o.member + "\" in pool \"" + o.pool + "\""};
+  return {};
+}
+
+Overrides::Result Overrides::set(const Override& o) {
+  if (Result bad = validate(o); bad.status != 200) return bad;
   auto previous = overrides_;
   overrides_[o.key()] = o;
   try {
@@ -93,6 +98,41 @@ Overrides::Result Overrides::clear(const std::string& pool, const std::string& m
   metrics_.override_changes.Add({{"action", "clear"}}).Increment();
   log::info("override: " + key + " cleared");
   return {};
+}
+
+bool Overrides::replace_all(const std::map<std::string, Override>& next) {
+  auto same = [](const Override& a, const Override& b) {
+    return a.pool == b.pool && a.member == b.member && a.up == b.up && a.reason == b.reason &&
+           a.set_at == b.set_at && a.expires == b.expires;
+  };
+  bool changed = next.size() != overrides_.size();
+  for (const auto& [key, o] : overrides_) {
+    auto it = next.find(key);
+    if (it == next.end()) {
+      force(o.pool, o.member, health::HealthTable::Forced::None);
+      log::info("override: " + key + " cleared (fleet)");
+      changed = true;
+    } else if (!same(it->second, o)) {
+      changed = true;
+    }
+  }
+  if (!changed) return false;
+  for (const auto& [key, o] : next) {
+    auto old = overrides_.find(key);
+    if (old == overrides_.end() || !same(old->second, o))
+      log::info("override: " + key + " forced " + (o.up ? "up" : "down") + " (fleet; reason: " +
+                (o.reason.empty() ? "none given" : "\"" + text::escape(o.reason) + "\"") + ")");
+    if (applies(o)) force(o.pool, o.member, forced_of(o));
+  }
+  overrides_ = next;
+  metrics_.override_changes.Add({{"action", "fleet"}}).Increment();
+  try {
+    store_.save(overrides_);
+  } catch (const std::exception& e) {
+    // Served anyway: etcd holds the set, the file is only the cache for a start without it.
+    log::error(std::string("overrides: fleet state not cached: ") + e.what());
+  }
+  return true;
 }
 
 void Overrides::expire(double now) {

@@ -33,8 +33,14 @@ class Overrides {
   /// the others are kept (logged) until cleared, for a reload that brings the member back.
   void install(engine::World& world);
 
+  /// 404 when `o` names no configured pool or member, else 200: what set() would say before writing.
+  [[nodiscard]] Result validate(const Override& o) const;
   Result set(const Override& o);
   Result clear(const std::string& pool, const std::string& member);
+  /// The fleet's overrides (fleet_view.h) become the set in force: what they drop is unforced, what they
+  /// bring is forced, the state file is rewritten as the cache for a start without etcd. Returns whether
+  /// anything changed.
+  bool replace_all(const std::map<std::string, Override>& next);
   /// Drops the overrides whose time has come at `now` (unix seconds).
   void expire(double now);
 

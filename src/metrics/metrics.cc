@@ -244,6 +244,22 @@ Metrics::Metrics()
               .Help("Overrides state files moved aside at start because they could not be loaded")
               .Register(*registry_)
               .Add({})),
+      fleet_connected(prometheus::BuildGauge()
+                          .Name("sgdns_fleet_connected")
+                          .Help("1 while the fleet's etcd watch is open (0 without a fleet or cut off)")
+                          .Register(*registry_)
+                          .Add({})),
+      fleet_revision(prometheus::BuildGauge()
+                         .Name("sgdns_fleet_revision")
+                         .Help("The last etcd revision of the fleet's prefix this instance applied")
+                         .Register(*registry_)
+                         .Add({})),
+      fleet_apply_lag(
+          prometheus::BuildGauge()
+              .Name("sgdns_fleet_apply_lag_seconds")
+              .Help("From the newest applied override's write (any instance) to its application here")
+              .Register(*registry_)
+              .Add({})),
       build_info(prometheus::BuildGauge()
                      .Name("sgdns_build_info")
                      .Help("Always 1: the running binary's version, commit and build type as labels")

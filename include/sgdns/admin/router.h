@@ -9,6 +9,7 @@
 //   GET    /v1/ready                         200 once serving, 503 starting or stopping (readiness; no token)
 //   GET    /v1/status                        version, config, zones, GeoIP, members' states, records
 //   GET    /v1/overrides                     the operator overrides in force
+//   GET    /v1/fleet                         every instance of the fleet (etcd), stragglers flagged
 //   GET    /v1/explain?name=&type=&client=&ecs=
 //   PUT    /v1/overrides/{pool}/{member}     {"state": "up"|"down", "reason": "...", "expires": DURATION}
 //   DELETE /v1/overrides/{pool}/{member}
@@ -50,9 +51,13 @@ class Backend {
   virtual Response status() = 0;
   /// The status page (text/html).
   virtual Response status_page() = 0;
+  /// `requester`: who asked (the client's address), for the fleet's audit entry.
   virtual Response set_override(const std::string& pool, const std::string& member,
-                                const nlohmann::json& body) = 0;
-  virtual Response clear_override(const std::string& pool, const std::string& member) = 0;
+                                const nlohmann::json& body, const std::string& requester) = 0;
+  virtual Response clear_override(const std::string& pool, const std::string& member,
+                                  const std::string& requester) = 0;
+  /// GET /v1/fleet (404 when the server has no fleet).
+  virtual Response fleet() = 0;
   virtual Response explain(const std::map<std::string, std::string>& params) = 0;
   virtual Response reload() = 0;
   virtual Response dry_run_reload() = 0;

@@ -70,6 +70,11 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& override_changes;
   /// A corrupt or unreadable admin.state_file moved aside at start (the server started without it).
   prometheus::Counter& state_file_quarantined;
+  /// The fleet (etcd): 1 while the watch is open; the last etcd revision applied; seconds from an override's
+  /// write on some instance to its application here (the newest one applied). All 0 without a fleet.
+  prometheus::Gauge& fleet_connected;
+  prometheus::Gauge& fleet_revision;
+  prometheus::Gauge& fleet_apply_lag;
   /// Always 1, labelled with version, commit and build type (the Prometheus "info" idiom).
   prometheus::Family<prometheus::Gauge>& build_info;
 

@@ -11,6 +11,7 @@ namespace sgdns::test {
 class FakeBackend : public admin::Backend {
  public:
   std::string last;
+  std::string last_requester;
   bool throw_next = false;
 
   admin::Response status() override { return ok("status"); }
@@ -18,14 +19,18 @@ class FakeBackend : public admin::Backend {
     last = "status page";
     return {200, "<!DOCTYPE html>", "text/html; charset=utf-8"};
   }
-  admin::Response set_override(const std::string& pool, const std::string& member,
-                               const nlohmann::json& body) override {
+  admin::Response set_override(const std::string& pool, const std::string& member, const nlohmann::json& body,
+                               const std::string& requester) override {
     if (pool != "edge" && pool != "edge/eu") return admin::error(404, "no pool");
+    last_requester = requester;
     return ok("set " + pool + "/" + member + " " + admin::json_text(body));
   }
-  admin::Response clear_override(const std::string& pool, const std::string& member) override {
+  admin::Response clear_override(const std::string& pool, const std::string& member,
+                                 const std::string& requester) override {
+    last_requester = requester;
     return ok("clear " + pool + "/" + member);
   }
+  admin::Response fleet() override { return ok("fleet"); }
   admin::Response explain(const std::map<std::string, std::string>& params) override {
     // A backend bug: .at() throws std::out_of_range for a missing parameter.
     return ok("explain " + params.at("name") + " " + params.at("ecs"));

@@ -112,8 +112,10 @@ TEST_CASE("AdminGate answers overrides from many threads at once and leaves one 
     callers.push_back(std::async(std::launch::async, [&gate, pool = pool, member = member] {
       int answered = 0;
       for (int i = 0; i < kRounds; ++i) {
-        answered += gate.set_override(pool, member, {{"state", "down"}, {"reason", "drill"}}).status == 200;
-        answered += gate.clear_override(pool, member).status == 200;
+        answered +=
+            gate.set_override(pool, member, {{"state", "down"}, {"reason", "drill"}}, "127.0.0.1:1").status ==
+            200;
+        answered += gate.clear_override(pool, member, "127.0.0.1:1").status == 200;
       }
       return answered;
     }));
@@ -123,14 +125,14 @@ TEST_CASE("AdminGate answers overrides from many threads at once and leaves one 
   CHECK(forced(server.control(), "primary", "192.0.2.100") == health::HealthTable::Forced::None);
 
   // The last write is what the served World and every view show.
-  REQUIRE(gate.set_override("standby", "198.51.100.100", {{"state", "down"}}).status == 200);
+  REQUIRE(gate.set_override("standby", "198.51.100.100", {{"state", "down"}}, "127.0.0.1:1").status == 200);
   CHECK(forced(server.control(), "standby", "198.51.100.100") == health::HealthTable::Forced::Down);
   const nlohmann::json listed = body_of(gate.overrides()).at("overrides");
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].at("pool") == "standby");
   CHECK(listed[0].at("member") == "198.51.100.100");
   CHECK(gate.status().body.find("198.51.100.100") != std::string::npos);
-  CHECK(gate.clear_override("nope", "192.0.2.100").status == 404);
+  CHECK(gate.clear_override("nope", "192.0.2.100", "127.0.0.1:1").status == 404);
 }
 
 TEST_CASE("AdminGate reloads on the control thread: a dry run changes nothing, a reload installs",
@@ -162,14 +164,14 @@ TEST_CASE("AdminGate checks a request before the door and answers 503 once the l
   auto from_other_thread = [](auto fn) { return std::async(std::launch::async, fn).get(); };
 
   const admin::Response bad = from_other_thread([&] {
-    return gate.set_override("primary", "192.0.2.100", {{"state", "sideways"}});
+    return gate.set_override("primary", "192.0.2.100", {{"state", "sideways"}}, "127.0.0.1:1");
   });
   CHECK(bad.status == 400);  // validated on the caller's thread: no control state needed
   for (const admin::Response& r :
        {from_other_thread([&] {
-          return gate.set_override("primary", "192.0.2.100", {{"state", "down"}});
+          return gate.set_override("primary", "192.0.2.100", {{"state", "down"}}, "127.0.0.1:1");
         }),
-        from_other_thread([&] { return gate.clear_override("primary", "192.0.2.100"); }),
+        from_other_thread([&] { return gate.clear_override("primary", "192.0.2.100", "127.0.0.1:1"); }),
         from_other_thread([&] { return gate.status(); }), from_other_thread([&] { return gate.reload(); }),
         from_other_thread([&] { return gate.ready(); })}) {
     CHECK(r.status == 503);

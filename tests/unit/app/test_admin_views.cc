@@ -70,7 +70,7 @@ TEST_CASE_METHOD(Bed, "overrides_view and status_view show the overrides and whe
   probed.name = "primary/192.0.2.100";
   probed.address = "192.0.2.100";
   probed.up = true;
-  const json status = json::parse(status_view(*world, {42, true, {probed}}, overrides.all()).body);
+  const json status = json::parse(status_view(*world, {42, true, {probed}, nullptr}, overrides.all()).body);
   CHECK(status["generation"] == 1);
   CHECK(status["started"] == 42);
   CHECK(status["ready"] == true);
