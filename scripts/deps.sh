@@ -42,7 +42,8 @@ SGDNS_BUILD_DEPS=(
 # the Debian package (scripts/package.sh; its Build-Depends are all listed
 # here) and lintian to check it, chromium to load the status page headless
 # (tests/status: screenshot, an override shown within 2 s), fstrm-bin for
-# fstrm_capture, the independent dnstap receiver of the dnstap test.
+# fstrm_capture, the independent dnstap receiver of the dnstap test, etcd-server (the `etcd` the fleet
+# test starts on loopback) and etcd-client (etcdctl, its independent reader of what sgdns wrote).
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
   knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
@@ -53,6 +54,7 @@ SGDNS_TEST_DEPS=(
   dpkg-dev debhelper lintian
   chromium
   fstrm-bin
+  etcd-server etcd-client
 )
 
 # Shared libraries the Release binary needs at run time (the Dockerfile's
