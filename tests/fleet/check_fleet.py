@@ -20,6 +20,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -76,6 +77,77 @@ class Etcd:
         return out.stdout
 
 
+class Proxy:
+    """A TCP relay from a loopback port to etcd that the test can cut (every connection closed, new ones
+    refused) and restore: a network partition between one instance and a live etcd."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.lock = threading.Lock()
+        self.open = set()
+        self.cut_off = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                if self.cut_off:
+                    client.close()
+                    continue
+                try:
+                    upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=2)
+                except OSError:
+                    client.close()
+                    continue
+                upstream.settimeout(None)
+                self.open.update({client, upstream})
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            self.cut_off = True
+            for s in self.open:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+            self.open.clear()
+
+    def restore(self):
+        with self.lock:
+            self.cut_off = False
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
 def query_a(port, name):
     """The A records of one UDP query to 127.0.0.1:port (a set of dotted quads), or None on no reply."""
     qid = random.randrange(65536)
@@ -117,11 +189,11 @@ def query_a(port, name):
     return found
 
 
-def config_for(repo, folder, etcd, prefix, instance, checks=None, shared_health=False, ttl=20):
+def config_for(repo, folder, etcd, prefix, instance, checks=None, shared_health=False, ttl=20, via=None):
     dns_port, admin_port = free_port(), free_port()
     c = shipped_config(repo, folder, dns_port, admin_port)
     c["identity"] = {"nsid": instance}
-    c["fleet"] = {"endpoints": [etcd.url], "prefix": prefix}
+    c["fleet"] = {"endpoints": [via or etcd.url], "prefix": prefix}
     if shared_health:
         c["fleet"].update({"shared_health": True, "quorum": 2})
     for pool, address in MEMBERS.items():
@@ -170,10 +242,12 @@ def overrides_phase(binary, repo, work):
     etcd = Etcd(os.path.join(work, "etcd")).start()
     prefix = f"/sgdns/test-{os.getpid()}"
     insts = []
+    proxy = Proxy(etcd.client_port)  # ns3 reaches etcd through it: the partition below
     try:
         for n in (1, 2, 3):
             folder = os.path.join(work, f"ns{n}")
-            insts.append(Sgdns(binary, folder, config_for(repo, folder, etcd, prefix, f"ns{n}")).start())
+            via = proxy.url if n == 3 else None
+            insts.append(Sgdns(binary, folder, config_for(repo, folder, etcd, prefix, f"ns{n}", via=via)).start())
         everyone = set(MEMBERS.values())
         wait_for("every instance connected", lambda: all(status(i)["fleet"]["connected"] for i in insts))
         wait_answer(insts, everyone)
@@ -223,7 +297,7 @@ def overrides_phase(binary, repo, work):
         assert "streamgate.example.=" in table and "3 instance(s), 0 flagged" in table, table
         # ns3 restarted with a different configuration (the record's TTL): flagged.
         insts[2].stop()
-        changed = config_for(repo, insts[2].folder, etcd, prefix, "ns3", ttl=30)
+        changed = config_for(repo, insts[2].folder, etcd, prefix, "ns3", ttl=30, via=proxy.url)
         changed["listen"], changed["admin"]["listen"] = insts[2].config["listen"], insts[2].config["admin"]["listen"]
         insts[2] = Sgdns(binary, insts[2].folder, changed).start()
         wait_for("ns3 flagged", lambda: "1 flagged" in ctl_fleet(binary, insts[0]))
@@ -258,10 +332,40 @@ def overrides_phase(binary, repo, work):
         wait_answer(insts, everyone - {MEMBERS["fl-c"]}, 5.0)
         revisions = {status(i)["fleet"]["revision"] for i in insts}
         print(f"etcd back: all three converged (revision {sorted(revisions)})")
+
+        # A partition between ns3 and a live etcd: it keeps the last known state, then resumes its watch
+        # from the last revision it saw and gets what it missed.
+        current = everyone - {MEMBERS["fl-c"]}
+        proxy.cut()
+        wait_for("ns3 to see etcd gone", lambda: not status(insts[2])["fleet"]["connected"])
+        seen = status(insts[2])["fleet"]["revision"]
+        assert put(insts[0], "fl-a", "down", "during the partition")[0] == 200
+        wait_answer(insts[:2], current - {MEMBERS["fl-a"]}, 5.0)
+        assert query_a(insts[2].dns_port, NAME) == current, "ns3 changed while cut off"
+        proxy.restore()
+        wait_answer([insts[2]], current - {MEMBERS["fl-a"]}, 10.0)
+        log = open(os.path.join(insts[2].folder, "sgdns.log"), errors="replace").read()
+        assert f"from revision {seen + 1}" in log, f"ns3 did not resume from revision {seen + 1}"
+        print(f"partition: ns3 kept the last known state, then resumed its watch from revision {seen + 1}")
+
+        # The same, but etcd compacted past ns3's revision meanwhile: it reads the whole prefix again.
+        proxy.cut()
+        wait_for("ns3 to see etcd gone", lambda: not status(insts[2])["fleet"]["connected"])
+        assert insts[0].request("DELETE", f"/v1/overrides/fl-a/{MEMBERS['fl-a']}")[0] == 200
+        assert put(insts[1], "fl-b", "down", "during the second partition")[0] == 200
+        head = json.loads(etcd.ctl("get", prefix, "-w", "json"))["header"]["revision"]
+        etcd.ctl("compaction", str(head))
+        proxy.restore()
+        final = current - {MEMBERS["fl-b"]}
+        wait_answer(insts, final, 10.0)
+        log = open(os.path.join(insts[2].folder, "sgdns.log"), errors="replace").read()
+        assert "compacted" in log, "ns3 did not notice the compaction"
+        print(f"compaction: etcd compacted to {head} while ns3 was cut off; it read the prefix again and converged")
         return med, worst
     finally:
         for i in insts:
             i.kill()
+        proxy.close()
         etcd.stop()
 
 
