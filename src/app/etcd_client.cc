@@ -49,9 +49,13 @@ int stream_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) 
   return static_cast<Stream*>(user)->stop->load() ? 1 : 0;
 }
 
-std::string read_secret(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw EtcdUnavailable("fleet.credentials.password_file " + path + ": cannot read");
+}  // namespace
+
+std::string read_password(const config::FleetConfig& config) {
+  if (config.password_file.empty()) return {};
+  std::ifstream in(config.password_file);
+  if (!in)
+    throw std::runtime_error("fleet.credentials.password_file " + config.password_file + ": cannot read");
   std::stringstream s;
   s << in.rdbuf();
   std::string text = s.str();
@@ -59,9 +63,8 @@ std::string read_secret(const std::string& path) {
   return text;
 }
 
-}  // namespace
-
-EtcdClient::EtcdClient(const config::FleetConfig& config) : config_(config), curl_(curl_easy_init()) {
+EtcdClient::EtcdClient(const config::FleetConfig& config, std::string password)
+    : config_(config), curl_(curl_easy_init()), password_(std::move(password)) {
   if (!curl_) throw std::runtime_error("cannot initialise libcurl");
 }
 
@@ -107,8 +110,7 @@ CURLcode EtcdClient::perform(const std::string& url, const std::string& body, lo
 
 void EtcdClient::authenticate(const std::string& base) {
   if (config_.username.empty() || !token_.empty()) return;
-  const std::string body =
-      nlohmann::json{{"name", config_.username}, {"password", read_secret(config_.password_file)}}.dump();
+  const std::string body = nlohmann::json{{"name", config_.username}, {"password", password_}}.dump();
   std::string out;
   long status = 0;
   const CURLcode rc = perform(base + "/v3/auth/authenticate", body, kRequestTimeoutMs, out, status, nullptr);

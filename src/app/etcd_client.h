@@ -23,15 +23,16 @@ class EtcdUnavailable : public std::runtime_error {
 
 class EtcdClient {
  public:
-  explicit EtcdClient(const config::FleetConfig& config);
+  /// `password`: fleet.credentials' password, read once at start (before privileges are dropped).
+  EtcdClient(const config::FleetConfig& config, std::string password);
   ~EtcdClient();
   EtcdClient(const EtcdClient&) = delete;
   EtcdClient& operator=(const EtcdClient&) = delete;
 
   /// POST `body` to /v3/`path` and returns the reply body (HTTP 200 only). Throws EtcdUnavailable.
   [[nodiscard]] std::string call(const std::string& path, const nlohmann::json& body);
-  /// The watch stream: `on_line` gets each reply line as it arrives; returns when the stream ends, `stop`
-  /// becomes true or `on_line` returns false. Throws EtcdUnavailable when it could not be opened or broke.
+  /// The watch stream: `on_line` gets each reply line as it arrives; returns when `stop` becomes true or
+  /// `on_line` returns false. Throws EtcdUnavailable when it could not be opened or broke.
   void watch(const nlohmann::json& body, const std::function<bool(const std::string&)>& on_line,
              const std::atomic<bool>& stop);
 
@@ -42,8 +43,13 @@ class EtcdClient {
 
   config::FleetConfig config_;
   CURL* curl_;
+  std::string password_;
   std::string token_;     // etcd auth token, when credentials are configured
   std::size_t good_ = 0;  // the endpoint that answered last: tried first next time
 };
+
+/// The password in fleet.credentials.password_file (trailing newlines dropped); "" without credentials.
+/// Throws std::runtime_error when the file cannot be read.
+[[nodiscard]] std::string read_password(const config::FleetConfig& config);
 
 }  // namespace sgdns::app::etcd

@@ -66,7 +66,9 @@ void refuse_error(const json& doc) {
   if (!doc.is_object()) bad("expected an object");
   const json* e = member(doc, "error");
   if (!e) return;
-  const json* msg = e->is_object() ? member(*e, "message") : nullptr;
+  // 3.4 writes {"error": "text", "message": "text", "code": N}; a watch line nests it as an object.
+  const json* msg = e->is_object() ? member(*e, "message") : member(doc, "message");
+  if (!msg && e->is_string()) msg = e;
   bad("error: " + (msg && msg->is_string() ? msg->get<std::string>() : e->dump()));
 }
 

@@ -31,7 +31,8 @@ FleetClient::FleetClient(config::FleetConfig config, std::function<void(Update)>
     : config_(std::move(config)),
       deliver_(std::move(deliver)),
       publication_(std::move(publication)),
-      writer_(config_) {}
+      password_(etcd::read_password(config_)),
+      writer_(config_, password_) {}
 
 FleetClient::~FleetClient() {
   stop();
@@ -46,6 +47,7 @@ void FleetClient::stop() {
   {
     std::lock_guard lock(wait_mu_);
     stopping_ = true;
+    abort_watch_ = true;
   }
   wake_.notify_all();
   if (watcher_.joinable()) watcher_.join();
@@ -70,11 +72,12 @@ void FleetClient::read_range(etcd::EtcdClient& client) {
 }
 
 void FleetClient::watch_loop() {
-  etcd::EtcdClient client(config_);
+  etcd::EtcdClient client(config_, password_);
   bool need_range = true;
   std::string last_problem;
   while (!stopping_) {
     try {
+      abort_watch_ = stopping_.load();
       if (need_range) {
         read_range(client);
         need_range = false;
@@ -104,7 +107,10 @@ void FleetClient::watch_loop() {
             deliver_(std::move(u));
             return true;
           },
-          stopping_);
+          abort_watch_);
+      if (stopping_) break;
+      // Not a compaction (which reads the range next): a failed heartbeat ended it.
+      if (!need_range) throw etcd::EtcdUnavailable("a heartbeat did not get through; watching again");
     } catch (const std::exception& e) {  // EtcdUnavailable, EtcdReplyError
       if (connected_.exchange(false) || last_problem != e.what())
         log::warn(std::string("fleet: ") + e.what() + "; serving the last known state, retrying");
@@ -115,7 +121,7 @@ void FleetClient::watch_loop() {
 }
 
 void FleetClient::heartbeat_loop() {
-  etcd::EtcdClient client(config_);
+  etcd::EtcdClient client(config_, password_);
   std::int64_t lease = 0;
   const std::string instance = instance_key(config_.prefix, config_.instance);
   const std::string health = health_key(config_.prefix, config_.instance);
@@ -132,12 +138,14 @@ void FleetClient::heartbeat_loop() {
       if (p->health) ops.push_back(etcd::put_op(health, *p->health, lease));
       (void)etcd::parse_txn(client.call("kv/txn", {{"success", ops}}));
     } catch (const std::exception&) {
-      // The watcher reports etcd's absence; the lease is kept and checked on the next beat.
+      // The lease is kept and checked on the next beat. The watch may sit on a connection whose peer is
+      // gone without a reset: end it, so the watcher finds out whether etcd is there.
+      abort_watch_ = true;
     }
   } while (pause(kHeartbeatMs));
   if (lease != 0) {
     try {  // gone at once rather than after the lease's TTL: the fleet view drops this instance now
-      (void)client.call("kv/lease/revoke", {{"ID", std::to_string(lease)}});
+      (void)client.call("lease/revoke", {{"ID", std::to_string(lease)}});
     } catch (const std::exception&) {
     }
   }

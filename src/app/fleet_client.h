@@ -52,7 +52,7 @@ class FleetClient {
   /// Ends both threads (an open watch is cut); idempotent.
   void stop();
 
-  /// The watch is open (or the range was just read): changes reach this instance.
+  /// The watch is open and the last heartbeat got through: changes reach this instance.
   [[nodiscard]] bool connected() const noexcept { return connected_.load(); }
   [[nodiscard]] std::int64_t revision() const noexcept { return revision_.load(); }
   [[nodiscard]] const config::FleetConfig& config() const noexcept { return config_; }
@@ -78,7 +78,11 @@ class FleetClient {
   config::FleetConfig config_;
   std::function<void(Update)> deliver_;
   std::function<std::optional<Publication>()> publication_;
+  std::string password_;  // read once at start: the threads run after privileges are dropped
   std::atomic<bool> stopping_{false};
+  /// Ends the open watch: set by stop(), and by a failed heartbeat, because a watch over a connection
+  /// whose peer vanished without a reset (a partition) would otherwise wait forever.
+  std::atomic<bool> abort_watch_{false};
   std::atomic<bool> connected_{false};
   std::atomic<std::int64_t> revision_{0};
   std::mutex wait_mu_;

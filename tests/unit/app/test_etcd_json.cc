@@ -76,6 +76,10 @@ TEST_CASE("txn, lease and token replies", "[app][fleet]") {
   CHECK(parse_lease(R"({"result":{"header":{},"ID":"7","TTL":"0"}})").ttl == 0);
   CHECK(parse_token(R"({"header":{},"token":"abc.1"})") == "abc.1");
   CHECK_THROWS_AS(parse_token(R"({"token":""})"), EtcdReplyError);
+  CHECK_THROWS_WITH(
+      parse_lease(
+          R"({"error":"etcdserver: requested lease not found","message":"etcdserver: requested lease not found","code":5})"),
+      "etcd reply: error: etcdserver: requested lease not found");
 }
 
 TEST_CASE("request bodies are what the gateway takes", "[app][fleet]") {
