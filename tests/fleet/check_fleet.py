@@ -8,7 +8,7 @@
 # two of three instances see down and keeps one only one sees down, and falls back to own probes without
 # etcd. Exit 0 when all holds, else the first failure.
 #
-# Usage: check_fleet.py --binary SGDNS --repo DIR
+# Usage: check_fleet.py --binary SGDNS --repo DIR [--phase overrides|health] [--no-timing]
 import argparse
 import json
 import os
@@ -237,7 +237,7 @@ def ctl_fleet(binary, inst):
     return out.stdout
 
 
-def overrides_phase(binary, repo, work):
+def overrides_phase(binary, repo, work, timing=True):
     os.makedirs(os.path.join(work, "etcd"))
     etcd = Etcd(os.path.join(work, "etcd")).start()
     prefix = f"/sgdns/test-{os.getpid()}"
@@ -267,7 +267,8 @@ def overrides_phase(binary, repo, work):
         med, worst = statistics.median(times), max(times)
         print(f"propagation over {TRIALS} trials (PUT on ns1 -> ns2 and ns3 answer without the member): "
               f"median {med * 1000:.0f} ms, max {worst * 1000:.0f} ms")
-        assert worst < 1.0, f"an override took {worst:.3f}s to reach every instance (limit 1s)"
+        if timing:
+            assert worst < 1.0, f"an override took {worst:.3f}s to reach every instance (limit 1s)"
 
         # The audit trail beside the override, read back with etcdctl (an independent client).
         put(insts[0], "fl-a", "down", "audit check")
@@ -424,10 +425,12 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--repo", required=True)
     ap.add_argument("--phase", choices=["all", "overrides", "health"], default="all")
+    ap.add_argument("--no-timing", action="store_true",
+                    help="do not assert the 1 s propagation bound (a sanitizer build is slower by design)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="sgdns-fleet-") as work:
         if a.phase in ("all", "overrides"):
-            overrides_phase(a.binary, a.repo, work)
+            overrides_phase(a.binary, a.repo, work, timing=not a.no_timing)
         if a.phase in ("all", "health"):
             health_phase(a.binary, a.repo, work)
     print("fleet: all checks passed")
