@@ -76,3 +76,39 @@ TEST_CASE_METHOD(Bed, "HealthSink drops a result for an endpoint the World no lo
   for (const health::Endpoint& e : world->policy->endpoints) CHECK(world->health->up(e.id));
   CHECK(metrics.scrape().find("192.0.2.250") == std::string::npos);
 }
+
+TEST_CASE_METHOD(Bed, "HealthSink serves what the fleet decides and keeps its own probes apart",
+                 "[app][health_sink][fleet]") {
+  HealthSink sink(metrics);
+  sink.install(*world);
+  std::map<std::string, bool> fleet_says;  // name -> up, as the quorum would decide it
+  sink.set_decide([&](const std::string& name, bool own) {
+    auto it = fleet_says.find(name);
+    return it == fleet_says.end() ? own : it->second;
+  });
+  health::ProbeResult ok{true, health::Failure::None, 0.01, 0, ""};
+  health::ProbeResult refused{false, health::Failure::Refused, 0.01, 0, "connect: refused"};
+
+  // Own probe down, the fleet says up: served up, reported down, a disagreement.
+  fleet_says["primary/192.0.2.101"] = true;
+  sink.on_probe(endpoint(*world, "primary/192.0.2.101"), false, true, refused);
+  CHECK(up(*world, "primary/192.0.2.101"));
+  CHECK(sink.own().at("primary/192.0.2.101") == false);
+  CHECK(sink.disagreements() == std::vector<std::string>{"primary/192.0.2.101"});
+
+  // The fleet's view changes without a probe (another instance's report): reapply serves it.
+  fleet_says["primary/192.0.2.101"] = false;
+  fleet_says["standby/198.51.100.100"] = false;
+  sink.reapply();
+  CHECK_FALSE(up(*world, "primary/192.0.2.101"));
+  CHECK_FALSE(up(*world, "standby/198.51.100.100"));
+  CHECK(sink.disagreements() == std::vector<std::string>{"standby/198.51.100.100"});
+
+  // Cut off from the fleet: the own probes decide again.
+  fleet_says.clear();
+  sink.on_probe(endpoint(*world, "standby/198.51.100.100"), true, false, ok);
+  sink.reapply();
+  CHECK_FALSE(up(*world, "primary/192.0.2.101"));
+  CHECK(up(*world, "standby/198.51.100.100"));
+  CHECK(sink.disagreements().empty());
+}

@@ -88,3 +88,26 @@ TEST_CASE_METHOD(Bed, "Overrides expire when their time comes, not before", "[ap
   restarted.restore(0);
   CHECK(restarted.all().empty());  // the expiry was written too
 }
+
+TEST_CASE_METHOD(Bed, "The fleet's set replaces the overrides: forced, unforced, cached in the state file",
+                 "[app][overrides][fleet]") {
+  REQUIRE(overrides.set(down("primary", "192.0.2.100")).status == 200);
+  std::map<std::string, Override> fleet = {{"standby/192.0.2.100", down("standby", "192.0.2.100")},
+                                           {"gone/192.0.2.9", down("gone", "192.0.2.9")}};
+  CHECK(overrides.replace_all(fleet));
+  CHECK(world->health->up(id_of(*world, "primary", "192.0.2.100")));  // dropped by the fleet: unforced
+  CHECK_FALSE(world->health->up(id_of(*world, "standby", "192.0.2.100")));
+  CHECK(overrides.all().size() == 2);         // one naming no member is kept, as from the state file
+  CHECK_FALSE(overrides.replace_all(fleet));  // the same set again changes nothing
+
+  Overrides restarted(folder.file("state.json"), metrics);
+  restarted.restore(2000);
+  CHECK(restarted.all().count("standby/192.0.2.100") == 1);
+  CHECK(restarted.all().count("primary/192.0.2.100") == 0);
+
+  fleet["standby/192.0.2.100"].up = true;  // the same key, another state
+  CHECK(overrides.replace_all(fleet));
+  CHECK(world->health->forced(id_of(*world, "standby", "192.0.2.100")) == health::HealthTable::Forced::Up);
+  CHECK(overrides.validate(down("nope", "192.0.2.100")).status == 404);
+  CHECK(overrides.validate(down("primary", "192.0.2.100")).status == 200);
+}
