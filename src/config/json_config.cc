@@ -45,17 +45,49 @@ void read_identity(const Node& n, Config& c) {
   if (n.has("chaos")) c.options.chaos_enabled = n["chaos"].boolean();
 }
 
+/// "dnssec": {"keys": [{"file": "Kzone.+013+12345", "role": "csk", "signs": true}, ...]}
+std::vector<ZoneKeySource> read_zone_keys(const Node& n, const std::string& base_dir) {
+  n.only({"keys"});
+  if (!n.has("keys")) n.fail("missing \"keys\"");
+  Node keys = n["keys"];
+  keys.array();
+  if (keys.size() == 0) keys.fail("at least one key (a CSK, or a KSK and a ZSK)");
+  std::vector<ZoneKeySource> out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    Node k = keys[i];
+    k.only({"file", "role", "signs"});
+    if (!k.has("file")) k.fail("missing \"file\"");
+    ZoneKeySource key;
+    key.file = resolve_path(base_dir, k["file"].string());
+    if (k.has("role")) {
+      const std::string role = k["role"].string();
+      if (role == "csk")
+        key.role = dnssec::KeyRole::Csk;
+      else if (role == "ksk")
+        key.role = dnssec::KeyRole::Ksk;
+      else if (role == "zsk")
+        key.role = dnssec::KeyRole::Zsk;
+      else
+        k["role"].fail("expected \"csk\", \"ksk\" or \"zsk\"");
+    }
+    if (k.has("signs")) key.signs = k["signs"].boolean();
+    out.push_back(std::move(key));
+  }
+  return out;
+}
+
 void read_zones(const Node& n, Config& c, const std::string& base_dir) {
   n.array();
   for (std::size_t i = 0; i < n.size(); ++i) {
     Node z = n[i];
-    z.only({"origin", "file"});
+    z.only({"origin", "file", "dnssec"});
     if (!z.has("origin")) z.fail("missing \"origin\"");
     if (!z.has("file")) z.fail("missing \"file\"");
     std::string origin = z["origin"].string();
     if (origin.empty()) z["origin"].fail("empty origin");
     if (origin.back() != '.') origin += '.';
-    c.zones.push_back({origin, resolve_path(base_dir, z["file"].string())});
+    c.zones.push_back({origin, resolve_path(base_dir, z["file"].string()), {}});
+    if (z.has("dnssec")) c.zones.back().keys = read_zone_keys(z["dnssec"], base_dir);
   }
 }
 

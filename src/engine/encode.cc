@@ -3,6 +3,7 @@
 #include "encode.h"
 
 #include "sgdns/dns/types.h"
+#include "sign.h"
 
 namespace sgdns::engine {
 namespace {
@@ -68,14 +69,30 @@ bool put_rrset(dns::Writer& w, const PlanItem& item, const Plan* plan) noexcept 
   return true;
 }
 
+/// The RRset and, in a signed reply, its RRSIGs: both or neither (RFC 4035 3.1.1: then TC).
+bool put_signed_rrset(dns::Writer& w, const PlanItem& item, const Plan& plan) noexcept {
+  auto mark = w.mark();
+  if (!put_rrset(w, item, &plan)) return false;
+  if (!plan.dnssec || put_signatures(w, item, plan)) return true;
+  w.rollback(mark);
+  return false;
+}
+
 bool encode_plan(const Plan& plan, dns::Writer& w) noexcept {
   w.begin_section(Section::Answer);
   for (std::size_t i = 0; i < plan.answer_count; ++i) {
-    if (!put_rrset(w, plan.answer[i], &plan)) return false;
+    if (!put_signed_rrset(w, plan.answer[i], plan)) return false;
   }
   w.begin_section(Section::Authority);
   for (std::size_t i = 0; i < plan.authority_count; ++i) {
-    if (!put_rrset(w, plan.authority[i])) return false;
+    if (!put_signed_rrset(w, plan.authority[i], plan)) return false;
+  }
+  if (plan.dnssec && plan.has_nsec) {
+    auto mark = w.mark();
+    if (!put_nsec(w, plan)) {
+      w.rollback(mark);
+      return false;
+    }
   }
   w.begin_section(Section::Additional);
   AdditionalState state;

@@ -121,6 +121,10 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   const zone::Zone* zone = world.zones.find_zone(q.lqname, q.qname_len);
   if (!zone) return {Outcome::Refused, rcode::kRefused, false, false};
+  // RFC 4035 3.1: RRSIGs and NSECs only for a client that said it understands them (DO). CD matters to
+  // resolvers, not to an authoritative server: it is echoed and changes nothing; AD is never set.
+  s.plan.dnssec = q.edns.dnssec_ok && !world.signed_zones.empty() ? world.signed_zone(zone) : nullptr;
+  s.plan.now = client.now;
   Outcome outcome = resolve(world, *zone, client, s);
   bool fits = encode_plan(s.plan, w);
   return {outcome, s.plan.rcode, s.plan.authoritative, !fits, s.plan.ecs_scope};

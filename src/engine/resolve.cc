@@ -48,6 +48,37 @@ void add(PlanItem* items, std::size_t& count, const Zone& zone, const zone::RRse
   items[count++] = PlanItem{&zone, rrset, owner, ttl};
 }
 
+void add_type(DenialNsec& nsec, std::uint16_t type) noexcept {
+  for (std::size_t i = 0; i < nsec.type_count; ++i) {
+    if (nsec.types[i] == type) return;
+  }
+  if (nsec.type_count < kMaxNsecTypes) nsec.types[nsec.type_count++] = type;
+}
+
+/// Compact denial (RFC 9824): an NSEC at the name itself listing what the name has; `node` null for a
+/// name that does not exist (NXNAME).
+void add_nsec(const World& world, Plan& plan, const Zone& zone, const Node* node, const std::uint8_t* owner,
+              const std::uint8_t* lname) noexcept {
+  DenialNsec& nsec = plan.nsec;
+  plan.has_nsec = true;
+  nsec.owner = owner;
+  nsec.lowner = lname;
+  nsec.ttl = zone.negative_ttl();  // RFC 9077: NSEC TTLs follow the negative-caching TTL
+  nsec.type_count = 0;
+  if (node) {
+    for (const zone::RRset& set : zone.rrsets(*node)) add_type(nsec, set.type);
+    if (node->dynamic >= 0 && world.policy) {
+      const policy::Record& rec = world.policy->records[static_cast<std::size_t>(node->dynamic)];
+      if (rec.a) add_type(nsec, rrtype::kA);
+      if (rec.aaaa) add_type(nsec, rrtype::kAAAA);
+    }
+  } else {
+    add_type(nsec, dnssec::kTypeNxName);
+  }
+  add_type(nsec, rrtype::kRRSIG);
+  add_type(nsec, rrtype::kNSEC);
+}
+
 void add_soa(Plan& plan, const Zone& zone) noexcept {
   add(plan.authority, plan.authority_count, zone, zone.find_rrset(zone.apex(), rrtype::kSOA), zone.origin(),
       zone.negative_ttl());
@@ -128,6 +159,7 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
   plan.record = plan.region = plan.pool = -1;
   plan.failed_open = false;
   plan.located = -1;
+  plan.has_nsec = false;
   const std::uint16_t qtype = s.query.qtype;
   const std::uint8_t* lname = s.query.lqname;
   const std::uint8_t* owner = s.query.qname;
@@ -144,12 +176,23 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
       plan.glue_required = true;
       add(plan.authority, plan.authority_count, zone, zone.find_rrset(*found.cut, rrtype::kNS),
           zone.name(*found.cut), zone.find_rrset(*found.cut, rrtype::kNS)->ttl);
+      plan.authority[0].unsigned_data = true;
+      if (plan.dnssec) {
+        // RFC 4035 3.1.4: the DS RRset signed, or proof that there is none (an insecure delegation).
+        if (const zone::RRset* ds = zone.find_rrset(*found.cut, rrtype::kDS))
+          add(plan.authority, plan.authority_count, zone, ds, zone.name(*found.cut), ds->ttl);
+        else
+          add_nsec(world, plan, zone, found.cut, zone.name(*found.cut), zone.name(*found.cut));
+      }
       return Outcome::Referral;
     }
     if (!found.node) {
-      plan.rcode = dns::rcode::kNxDomain;  // after a CNAME too (RFC 6604)
+      // After a CNAME too (RFC 6604). Signed, compact denial answers NOERROR with an NSEC that says the
+      // name has no types but NXNAME (RFC 9824 3.2): validators of today accept it as a NODATA proof.
+      plan.rcode = plan.dnssec ? dns::rcode::kNoError : dns::rcode::kNxDomain;
       plan.limit_name = zone.origin();
       add_soa(plan, zone);
+      if (plan.dnssec) add_nsec(world, plan, zone, nullptr, owner, lname);
       return Outcome::NxDomain;
     }
     const Node& node = *found.node;
@@ -166,9 +209,11 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
         owner = target;
         continue;
     }
+    const bool synthesized = (node.flags & zone::node_flag::kWildcard) != 0;
     const zone::RRset* cname = zone.find_rrset(node, rrtype::kCNAME);
     if (cname && qtype != rrtype::kCNAME) {
       add(plan.answer, plan.answer_count, zone, cname, owner, cname->ttl);
+      plan.answer[plan.answer_count - 1].synthesized = synthesized;
       target = (*zone.rdata(*cname).begin()).data;
       if (qtype == rrtype::kANY || !(lname = next_in_chain(zone, s, depth, target))) return Outcome::Answer;
       owner = target;
@@ -177,9 +222,11 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
     const zone::RRset* match = qtype == rrtype::kANY ? any_rrset(zone, node) : zone.find_rrset(node, qtype);
     if (match) {
       add(plan.answer, plan.answer_count, zone, match, owner, match->ttl);
+      plan.answer[plan.answer_count - 1].synthesized = synthesized;
       return Outcome::Answer;
     }
     add_soa(plan, zone);
+    if (plan.dnssec) add_nsec(world, plan, zone, &node, owner, lname);
     return Outcome::NoData;
   }
 }

@@ -2,8 +2,11 @@
 // World construction from a Config: policy, zones (with their dynamic owners), cookie secrets.
 #include "sgdns/world/build.h"
 
+#include <ctime>
+
 #include "sgdns/dns/name.h"
 #include "sgdns/zone/zone.h"
+#include "signing.h"
 
 namespace sgdns::world {
 
@@ -80,7 +83,16 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
   for (std::size_t i = 0; i < config.zones.size(); ++i) {
     const ZoneSource& source = config.zones[i];
     try {
-      world->zones.add(zone::Zone::load(source.origin, source.file, owners[i]));
+      if (source.keys.empty()) {
+        world->zones.add(zone::Zone::load(source.origin, source.file, owners[i]));
+        continue;
+      }
+      if (!world->signatures)
+        world->signatures = std::make_shared<dnssec::SignatureCache>(kSignatureCacheEntries);
+      auto signed_zone = load_signed_zone(source, owners[i], world->signatures,
+                                          static_cast<std::uint32_t>(std::time(nullptr)));
+      world->zones.add(std::shared_ptr<const zone::Zone>(signed_zone, &signed_zone->zone()));
+      world->signed_zones.push_back(std::move(signed_zone));
     } catch (const std::exception& e) {  // zone::ZoneError with file:line, or a bad origin
       problems.add(e.what());
     }

@@ -11,6 +11,7 @@
 
 #include "sgdns/config/duration.h"
 #include "sgdns/dns/address.h"
+#include "sgdns/dnssec/signed_zone.h"
 #include "sgdns/dnstap/settings.h"
 #include "sgdns/engine/world.h"
 #include "sgdns/policy/spec.h"
@@ -60,9 +61,17 @@ class Problems {
   std::vector<std::string> list_;
 };
 
+/// One DNSSEC key of a zone (docs/dnssec.md): its BIND key files, what it signs, whether it signs yet.
+struct ZoneKeySource {
+  std::string file;  // path of K<zone>+<alg>+<tag> (.key and .private beside each other)
+  dnssec::KeyRole role = dnssec::KeyRole::Csk;
+  bool signs = true;  // false: published in DNSKEY only (pre-published or retiring)
+};
+
 struct ZoneSource {
   std::string origin;  // absolute, with the trailing dot
   std::string file;
+  std::vector<ZoneKeySource> keys = {};  // none: the zone is served unsigned
 };
 
 /// The admin HTTP port (docs/configuration.md `admin`); off unless a listen address is given.

@@ -15,6 +15,7 @@
 #include <span>
 
 #include "sgdns/dns/message.h"
+#include "sgdns/dnssec/signed_zone.h"
 #include "sgdns/engine/world.h"
 
 namespace sgdns::engine {
@@ -68,6 +69,25 @@ struct PlanItem {
   const std::uint8_t* owner = nullptr;
   std::uint32_t ttl = 0;
   std::int8_t dynamic = -1;
+  /// Signed zones: the RRset is not the zone's as stored (a wildcard expansion), so it is signed per
+  /// answer with the owner it is given under rather than served the load-time signature.
+  bool synthesized = false;
+  /// Signed zones: never signed (the NS RRset of a delegation belongs to the child, RFC 4035 2.2).
+  bool unsigned_data = false;
+};
+
+/// Most types one compact-denial NSEC lists; a name with more types has the rest left out of its bitmap.
+inline constexpr std::size_t kMaxNsecTypes = 48;
+
+/// The NSEC of a signed negative answer or insecure referral. sgdns denies online and compactly (RFC 9824,
+/// "black lies"): the NSEC is owned by the name asked about, its next name is "\000.<name>" so it covers
+/// no other name, and its bitmap lists the types the name has (NXNAME when it has none at all).
+struct DenialNsec {
+  const std::uint8_t* owner = nullptr;   // as written in the reply
+  const std::uint8_t* lowner = nullptr;  // lowercase
+  std::uint32_t ttl = 0;
+  std::uint16_t type_count = 0;
+  std::uint16_t types[kMaxNsecTypes] = {};
 };
 
 /// The answer decided before anything is encoded (NSD's answer plan): fixed capacity, no allocation.
@@ -77,8 +97,13 @@ struct Plan {
   static constexpr std::size_t kMaxChain = 16;
   PlanItem answer[kMaxChain + 1];
   std::size_t answer_count = 0;
-  PlanItem authority[1];
+  PlanItem authority[2];  // SOA; or NS of a referral and, signed, its DS
   std::size_t authority_count = 0;
+  /// DNSSEC: the signed zone when the query set DO, else null (then nothing below is used).
+  const dnssec::SignedZone* dnssec = nullptr;
+  std::uint32_t now = 0;  // seconds since 1970: signature validity on the query path
+  bool has_nsec = false;
+  DenialNsec nsec;
   std::uint16_t rcode = 0;
   bool authoritative = true;
   bool glue_required = false;  // referral: in-domain glue that does not fit sets TC (RFC 9471)

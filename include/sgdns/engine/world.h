@@ -8,6 +8,7 @@
 
 #include "sgdns/dns/cookie.h"
 #include "sgdns/dns/prefix.h"
+#include "sgdns/dnssec/signed_zone.h"
 #include "sgdns/health/table.h"
 #include "sgdns/policy/policy.h"
 #include "sgdns/rrl/settings.h"
@@ -46,6 +47,17 @@ struct World {
   std::shared_ptr<const policy::Policy> policy;
   /// Member health, indexed by the policy's health ids; shared with the prober, never null with a policy.
   std::shared_ptr<health::HealthTable> health;
+  /// Signed zones (DNSSEC keys configured), with the signatures of their static data; empty when none.
+  std::vector<std::shared_ptr<const dnssec::SignedZone>> signed_zones;
+  /// Signatures made on the query path, shared by every worker; null when no zone is signed.
+  std::shared_ptr<dnssec::SignatureCache> signatures;
+  /// The SignedZone of `zone`, or null when it is served unsigned.
+  [[nodiscard]] const dnssec::SignedZone* signed_zone(const zone::Zone* zone) const noexcept {
+    for (const auto& z : signed_zones) {
+      if (&z->zone() == zone) return z.get();
+    }
+    return nullptr;
+  }
   /// The configuration file this World was built from and the SHA-256 of its bytes (empty without one):
   /// what /v1/status reports is what is served, whatever was written to the file since.
   std::string config_file;

@@ -116,6 +116,12 @@ class Zone {
     return {rrsets_.data() + n.rrset_begin, n.rrset_count};
   }
   [[nodiscard]] const RRset* find_rrset(const Node& n, std::uint16_t type) const noexcept;
+  /// Every RRset of the zone has an index below rrset_count(), for tables kept beside the zone (the
+  /// DNSSEC signatures of static data).
+  [[nodiscard]] std::size_t rrset_index(const RRset& s) const noexcept {
+    return static_cast<std::size_t>(&s - rrsets_.data());
+  }
+  [[nodiscard]] std::size_t rrset_count() const noexcept { return rrsets_.size(); }
   [[nodiscard]] RdataRange rdata(const RRset& s) const noexcept {
     return {rdata_.data() + s.rdata_begin, rdata_.data() + s.rdata_begin + s.rdata_size};
   }
