@@ -41,7 +41,7 @@ std::string geo_config(const GeoSetup& s) {
           {"members",
            json::array(
                {{{"address", "203.0.113.201"}, {"weight", 2}}, "203.0.113.202", "2001:db8:5347:3::201"})}}},
-        {"cdn", {{"cname", kCdnTarget}}}}},
+        {"cdn", {{"cname", s.cdn_target}}}}},
       {"records",
        {{"www.geo.test.",
          {{"types", {"A", "AAAA"}},
@@ -62,11 +62,12 @@ std::string geo_config(const GeoSetup& s) {
                                  {{"pool", "cdn"}, {"weight", s.media_cdn_weight}}})}}},
         {"video.geo.test.",
          {{"types", {"A", "AAAA"}}, {"ttl", 20}, {"policy", "geo"}, {"pools", {"edge-eu4", "cdn"}}}}}}};
+  if (!s.zone_dnssec_json.empty()) config["zones"][0]["dnssec"] = json::parse(s.zone_dnssec_json);
   if (!s.extra_json.empty()) config.update(json::parse(s.extra_json));
   return config.dump(2) + "\n";
 }
 
-std::string geo_zone(uint32_t serial) {
+std::string geo_zone(uint32_t serial, const std::string& extra_records) {
   return "$ORIGIN geo.test.\n"
          "$TTL 3600\n"
          "@        IN SOA  ns1 hostmaster " +
@@ -76,7 +77,8 @@ std::string geo_zone(uint32_t serial) {
          "ns1      IN A    192.0.2.53\n"
          "www   60 IN A    192.0.2.80\n"
          "www   60 IN AAAA 2001:db8:5347:1::80\n"
-         "static   IN A    192.0.2.90\n";
+         "static   IN A    192.0.2.90\n" +
+         extra_records;
 }
 
 EdnsOption ecs_option(const std::string& cidr) {
@@ -122,7 +124,7 @@ std::optional<EcsEcho> ecs_echo(const Reply& reply) {
 }
 
 GeoServer::GeoServer(const GeoSetup& setup) {
-  dir_.write("geo.test.zone", geo_zone());
+  dir_.write("geo.test.zone", geo_zone(1, setup.extra_zone_records));
   config_path_ = dir_.file("sgdns.json");
   write_config(setup);
   start();

@@ -45,6 +45,12 @@ struct GeoSetup {
   int media_cdn_weight = 20;
   // More top-level keys, as the text of a JSON object merged over the rest (e.g. a "dnstap" section).
   std::string extra_json;
+  // The zone's "dnssec" object as JSON text (keys to sign with); empty: the zone is served unsigned.
+  std::string zone_dnssec_json;
+  // The CNAME target of the "cdn" pool; set it inside geo.test. for a chain a validator can follow.
+  std::string cdn_target = "geo-test.cdn.example.net.";
+  // More records for the zone file (master-file lines, origin geo.test.).
+  std::string extra_zone_records;
 };
 
 inline constexpr const char* kCdnTarget = "geo-test.cdn.example.net.";
@@ -52,7 +58,7 @@ inline constexpr const char* kCdnTarget = "geo-test.cdn.example.net.";
 // The configuration for `setup`; the zone file is "geo.test.zone" next to it.
 std::string geo_config(const GeoSetup& setup);
 // The zone geo.test. with `serial`: SOA, NS, ns1, static www A/AAAA (fallback), static A 192.0.2.90.
-std::string geo_zone(uint32_t serial = 1);
+std::string geo_zone(uint32_t serial = 1, const std::string& extra_records = "");
 
 // An ECS option (RFC 7871) for "ADDRESS/LENGTH", host bits cleared, address truncated to whole octets.
 EdnsOption ecs_option(const std::string& cidr);

@@ -52,7 +52,7 @@ UnboundServer::UnboundServer(const UnboundSetup& setup) : port_(free_port()) {
   std::string unbound = find_unbound();
   if (unbound.empty()) throw std::runtime_error("unbound is not installed (apt-get install unbound)");
   const std::string port = std::to_string(port_);
-  // No trust anchors are configured, so the validator (when loaded) treats everything as insecure.
+  // Without a trust anchor the zone is declared insecure, so the validator (when loaded) lets it through.
   // test. is one of unbound's built-in empty zones (RFC 6761): "nodefault" lets the stub-zone answer.
   config_text_ =
       "server:\n"
@@ -90,10 +90,10 @@ UnboundServer::UnboundServer(const UnboundSetup& setup) : port_(free_port()) {
       "    so-reuseport: no\n"
       "    qname-minimisation: no\n"
       "    target-fetch-policy: \"0 0 0 0 0\"\n"
-      "    local-zone: \"test.\" nodefault\n"
-      "    domain-insecure: " +
-      quoted(setup.zone) +
-      "\n"
+      "    local-zone: \"test.\" nodefault\n" +
+      (setup.trust_anchor_file.empty()
+           ? "    domain-insecure: " + quoted(setup.zone) + "\n"
+           : "    trust-anchor-file: " + quoted(setup.trust_anchor_file) + "\n    val-log-level: 2\n") +
       "stub-zone:\n"
       "    name: " +
       quoted(setup.zone) +

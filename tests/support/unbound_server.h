@@ -21,6 +21,9 @@ struct UnboundSetup {
   // "subnetcache validator iterator" by default; "subnetcache iterator" without DNSSEC validation.
   std::string modules = "subnetcache validator iterator";
   int max_client_subnet_ipv4 = 24;
+  // A file of DNSKEY (or DS) records for the zone: unbound validates it from there (val-log-level 2 logs
+  // why an answer failed). Empty: the zone is declared insecure.
+  std::string trust_anchor_file;
 };
 
 class UnboundServer {
