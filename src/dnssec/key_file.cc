@@ -190,7 +190,8 @@ KeyPair read_key_files(const std::string& path) {
     if (base.size() > ext.size() && base.compare(base.size() - ext.size(), ext.size(), ext) == 0)
       base.resize(base.size() - ext.size());
   }
-  KeyPair key = parse_key_files(read_small_file(base + ".key"), read_small_file(base + ".private"), base);
+  const std::string key_text = read_small_file(base + ".key");  // .key first: its error is the one to see
+  KeyPair key = parse_key_files(key_text, read_small_file(base + ".private"), base);
   unsigned alg = 0, tag = 0;
   if (name_fields(base, alg, tag) && (alg != key.algorithm || tag != key.tag))
     throw KeyError(base + ": the file name says algorithm " + std::to_string(alg) + " tag " +

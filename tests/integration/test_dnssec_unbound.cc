@@ -27,7 +27,12 @@ const std::string kExtraRecords =
     "secure     IN NS   ns.secure\n"
     "secure     IN DS   12345 13 2 "
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
-    "ns.secure  IN A    192.0.2.55\n";
+    "ns.secure  IN A    192.0.2.55\n"
+    "big        IN TXT  \"0123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+    "big        IN TXT  \"1123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+    "big        IN TXT  \"2123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+    "big        IN TXT  \"3123456789012345678901234567890123456789012345678901234567890123456789\"\n"
+    "big        IN TXT  \"4123456789012345678901234567890123456789012345678901234567890123456789\"\n";
 
 // Makes a CSK for geo.test. with ldns-keygen in `dir`; returns the key files' path without extension.
 std::string make_key(const TempDir& dir) {
@@ -118,6 +123,22 @@ TEST_CASE("unbound validates signed geo answers, compact denial, CNAME pools and
     CHECK(has_type(secure.authority, kTypeDS));
     CHECK(has_type(secure.authority, kTypeRRSIG));
     CHECK_FALSE(has_type(secure.authority, kTypeNSEC));
+
+    // The TXT RRset fits 512 bytes alone but not with its RRSIG: TC over UDP, all of it over TCP.
+    QueryOptions small = make_query("big.geo.test.", kTypeTXT, true);
+    small.udp_size = 512;
+    Reply unsigned_small = ask(sgdns.endpoint(), small);
+    CHECK_FALSE(unsigned_small.tc);
+    small.do_bit = true;
+    Reply truncated = ask(sgdns.endpoint(), small);
+    INFO(truncated.text);
+    CHECK(truncated.tc);
+    CHECK(truncated.answer.empty());
+    Reply over_tcp = ask(sgdns.endpoint(), small, Transport::Tcp);
+    INFO(over_tcp.text);
+    CHECK_FALSE(over_tcp.tc);
+    CHECK(answer_rdata(over_tcp, kTypeTXT).size() == 5);
+    CHECK(has_type(over_tcp.answer, kTypeRRSIG));
   }
 
   SECTION("through a validating unbound") {
