@@ -23,10 +23,12 @@
 #   bigmix         bigmix.txt: queries into the 1M-record zone (load phase)
 
 declare -gA QFILE=([mix]=mix.txt [hot]=hot.txt [geo]=geo.txt [geo-ecs]=geo.txt
-                   [geo-ecs-multi]=geo-ecs-multi.bin [mix-tcp]=mix.txt [bigmix]=bigmix.txt [mix-cookie]=mix.txt)
+                   [geo-ecs-multi]=geo-ecs-multi.bin [mix-tcp]=mix.txt [bigmix]=bigmix.txt [mix-cookie]=mix.txt
+                   [mix-do]=mix.txt [hot-do]=hot.txt [geo-ecs-do]=geo.txt)
 # ECS option (code 8): family 1, source /24, scope 0, address 2.3.4.0 (-> EU/DE in test.mmdb)
 declare -gA QARGS=([mix]="" [hot]="" [geo]="" [geo-ecs]="-E 8:00011800020304"
-                   [geo-ecs-multi]="-B" [mix-tcp]="-m tcp" [bigmix]="" [mix-cookie]="")
+                   [geo-ecs-multi]="-B" [mix-tcp]="-m tcp" [bigmix]="" [mix-cookie]=""
+                   [mix-do]="-D" [hot-do]="-D" [geo-ecs-do]="-D -E 8:00011800020304")
 
 # The dnsperf arguments of a query set against the server on $SPORT (mix-cookie: a fresh valid cookie).
 qset_args() {  # qset

@@ -169,6 +169,21 @@ if (grep { (split /\t/)[0] eq 'dnstap' } @order) {
         . 'region and pool). Ratio = qps over `sgdns-geo` for the same query set in the same rounds. The server CPU per '
         . 'query includes fstrm\'s I/O thread (in the server\'s cgroup).', '';
 }
+run_table('dnssec', 'DNSSEC: sgdns-geo unsigned, and signed (ECDSA P-256 CSK) queried with DO', 'signed / unsigned', sub {
+    my ($mode, $server, $qset, $x) = @_;
+    return '—' if $server eq 'sgdns-geo';
+    (my $plain = $qset) =~ s/-do$//;
+    my $s = get('dnssec', $mode, 'sgdns-geo', $plain);
+    return fmt('%.3f', ratio($x->{qps}, $s->{qps}));
+});
+if (grep { (split /\t/)[0] eq 'dnssec' } @order) {
+    push @out, 'Servers: `sgdns-geo` = as in the geo phase, unsigned, plain queries; `sgdns-geo-signed` = the same with '
+        . 'example.test. signed by a fresh ECDSA P-256 CSK, queried with DO (dnsperf -D): every answer carries RRSIGs. '
+        . 'Query sets: `hot` (one static name), `mix` (the static mix: 10 % NXDOMAIN of ~100k distinct names, answered '
+        . 'with compact-denial NSECs signed on first use), `geo-ecs` (the geo record with one ECS option); `-do` = with DO. '
+        . 'The signature cache is warm after each server\'s 1 s warm-up and first pass through the file. '
+        . 'Ratio = signed qps over unsigned qps for the same queries in the same rounds.', '';
+}
 run_table('tcp', 'Static zone over TCP, pipelined (dnsperf -m tcp, 4 connections, 500 outstanding)', 'sgdns / server', $sg_over->('tcp', 'sgdns'));
 
 # ---- load / reload -------------------------------------------------------------------------------------

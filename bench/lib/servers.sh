@@ -33,17 +33,18 @@
 declare -gA SRV_PORT=(
   [knot]=5401 [nsd]=5402 [gdnsd]=5403 [echo]=5406 [gdnsd-geo]=5408
   [sgdns]=5420 [sgdns-geo]=5421 [sgdns-rrl]=5422 [sgdns-cookie]=5423
-  [sgdns-geo-dnstap]=5424 [sgdns-geo-dnstap10]=5425
+  [sgdns-geo-dnstap]=5424 [sgdns-geo-dnstap10]=5425 [sgdns-geo-signed]=5426
 )
 # what each server needs to run; a server whose binary is missing is skipped (and reported)
 declare -gA SRV_BIN=(
   [knot]=knotd [nsd]=nsd [gdnsd]=gdnsd [gdnsd-geo]=gdnsd [echo]="$HERE/echo/udp_echo"
   [sgdns]="$SGDNS" [sgdns-geo]="$SGDNS" [sgdns-rrl]="$SGDNS" [sgdns-cookie]="$SGDNS"
-  [sgdns-geo-dnstap]="$SGDNS" [sgdns-geo-dnstap10]="$SGDNS"
+  [sgdns-geo-dnstap]="$SGDNS" [sgdns-geo-dnstap10]="$SGDNS" [sgdns-geo-signed]="$SGDNS"
 )
 # the name the harness waits for at start (must answer NOERROR)
 declare -gA SRV_PROBE=([gdnsd-geo]=www.geo.example.test [sgdns-geo]=www.geo.example.test
-  [sgdns-geo-dnstap]=www.geo.example.test [sgdns-geo-dnstap10]=www.geo.example.test)
+  [sgdns-geo-dnstap]=www.geo.example.test [sgdns-geo-dnstap10]=www.geo.example.test
+  [sgdns-geo-signed]=www.geo.example.test)
 
 ZONEFILE=${ZONEFILE:-$DATA/example.test.zone}
 
@@ -107,6 +108,19 @@ sgdns_geo_dnstap() {
   grep -q '"dnstap"' "$d/sgdns.json" || { echo "sgdns_geo_dnstap: could not add dnstap to $d/sgdns.json" >&2; return 1; }
   echo "$SGDNS --config $d/sgdns.json"
 }
+# sgdns-geo with example.test. signed by a fresh ECDSA P-256 CSK (ldns-keygen, in the server's directory):
+# queried with DO set, every answer carries RRSIGs (static ones made at load, geo answers and
+# compact-denial NSECs from the signature cache).
+srv_sgdns-geo-signed() {
+  local d=$1 port=$2 th=$3 key
+  srv_sgdns-geo "$d" "$port" "$th" > /dev/null
+  rm -f "$d"/Kexample.test.*
+  key=$(cd "$d" && ldns-keygen -a ECDSAP256SHA256 -k example.test) || { echo "srv_sgdns-geo-signed: ldns-keygen failed" >&2; return 1; }
+  sed -i "s|\"file\": \"example.test.zone\"}|\"file\": \"example.test.zone\", \"dnssec\": {\"keys\": [{\"file\": \"$d/$key\", \"role\": \"csk\"}]}}|" "$d/sgdns.json"
+  grep -q '"dnssec"' "$d/sgdns.json" || { echo "srv_sgdns-geo-signed: could not add dnssec to $d/sgdns.json" >&2; return 1; }
+  echo "$SGDNS --config $d/sgdns.json"
+}
+
 srv_sgdns-geo-dnstap() { sgdns_geo_dnstap "$1" "$2" "$3" ""; }
 srv_sgdns-geo-dnstap10() { sgdns_geo_dnstap "$1" "$2" "$3" ', "sample": 10'; }
 
