@@ -94,6 +94,7 @@ UnboundServer::UnboundServer(const UnboundSetup& setup) : port_(free_port()) {
       (setup.trust_anchor_file.empty()
            ? "    domain-insecure: " + quoted(setup.zone) + "\n"
            : "    trust-anchor-file: " + quoted(setup.trust_anchor_file) + "\n    val-log-level: 2\n") +
+      (setup.cache_max_ttl > 0 ? "    cache-max-ttl: " + std::to_string(setup.cache_max_ttl) + "\n" : "") +
       "stub-zone:\n"
       "    name: " +
       quoted(setup.zone) +

@@ -24,6 +24,9 @@ struct UnboundSetup {
   // A file of DNSKEY (or DS) records for the zone: unbound validates it from there (val-log-level 2 logs
   // why an answer failed). Empty: the zone is declared insecure.
   std::string trust_anchor_file;
+  // unbound's cache-max-ttl when above 0: caches (answers and keys) expire within seconds, so a test can
+  // watch a resolver pick up a DNSKEY change.
+  int cache_max_ttl = 0;
 };
 
 class UnboundServer {
