@@ -7,6 +7,7 @@
 #include "cookies.h"
 #include "encode.h"
 #include "resolve.h"
+#include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/dns/writer.h"
 #include "special.h"
@@ -121,6 +122,10 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   const zone::Zone* zone = world.zones.find_zone(q.lqname, q.qname_len);
   if (!zone) return {Outcome::Refused, rcode::kRefused, false, false};
+  // RFC 4035 3.1.4.1: DS at a zone's apex is the parent's data; answer it from the parent when we serve it.
+  if (q.qtype == rrtype::kDS && q.lqname[0] != 0 && dns::name_equal(q.lqname, zone->origin())) {
+    if (const zone::Zone* parent = world.zones.find_zone(dns::parent_name(q.lqname))) zone = parent;
+  }
   // RFC 4035 3.1: RRSIGs and NSECs only for a client that said it understands them (DO). CD matters to
   // resolvers, not to an authoritative server: it is echoed and changes nothing; AD is never set.
   s.plan.dnssec = q.edns.dnssec_ok && !world.signed_zones.empty() ? world.signed_zone(zone) : nullptr;

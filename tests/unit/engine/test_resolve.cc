@@ -85,6 +85,25 @@ TEST_CASE("the longest matching zone answers; names in no zone are refused", "[e
   CHECK_THROWS_AS(world.zones.add(test::zone_from_text("example.test.", kZone)), std::invalid_argument);
 }
 
+TEST_CASE("DS at a child zone's apex is answered from the parent when both are served", "[engine][zoneset]") {
+  // RFC 4035 3.1.4.1: the DS RRset is the parent's data; the child's apex has none.
+  engine::World world;
+  world.zones.add(test::zone_from_text(
+      "example.test.",
+      std::string(kZone) + "child NS ns1\nchild DS 12345 13 2 " + std::string(64, 'a') + "\n"));
+  world.zones.add(test::zone_from_text(
+      "child.example.test.",
+      "$ORIGIN child.example.test.\n@ 60 SOA ns1 h 1 2 3 4 5\n@ 60 NS ns1\nns1 60 A 192.0.2.1\n"));
+  auto ds = ask(world, make_query("child.example.test.", dns::rrtype::kDS));
+  CHECK(ds.answer_count() == 1);
+  CHECK(ds.answer_text().find("12345 13 2") != std::string::npos);
+  CHECK(ldns_pkt_aa(ds.get()));
+  // Other types at the child's apex still come from the child.
+  auto soa = ask(world, make_query("child.example.test.", dns::rrtype::kSOA));
+  CHECK(soa.answer_text().find("child.example.test.") != std::string::npos);
+  CHECK(soa.answer_count() == 1);
+}
+
 TEST_CASE("the server's EDNS payload caps the reply size", "[engine][edns]") {
   std::string text = kZone;
   for (int i = 0; i < 100; ++i) text += "many A 192.0.2." + std::to_string(i + 1) + "\n";
