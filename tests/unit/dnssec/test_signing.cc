@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Signatures checked by ldns (an independent implementation): RRsets in any order and letter case, both
 // algorithms; NSEC type bitmaps.
+// <stdbool.h> must come before ldns, or ldns defines a bool macro that breaks the C++ headers (clang).
+#include <stdbool.h>
+
 #include <ldns/ldns.h>
 
 #include <catch2/catch.hpp>
