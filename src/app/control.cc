@@ -75,6 +75,9 @@ Control::Control(config::Config config)
   overrides_.restore(now_seconds());
   auto world = reloader_.first_world();
   store_ = std::make_unique<net::WorldStore>(world);
+  // NOTIFYs the query threads accept are handled on the control thread, like everything else here.
+  store_->set_notify_handler(
+      [this](const std::string& origin) { loop_.post([this, origin] { replication_.notified(origin); }); });
   // Probe results arrive on the prober's thread and are applied on the control thread.
   prober_ = std::make_unique<health::Prober>(
       [this](const health::Endpoint& e, bool up, bool change, const health::ProbeResult& r) {
@@ -97,6 +100,7 @@ Control::Control(config::Config config)
   install(world);
   log::info("loaded " + describe(*world));
   log_geoip(*world);
+  replication_.started(c, *world);
 }
 
 Control::~Control() {
@@ -238,9 +242,11 @@ nlohmann::json Control::fleet_report() const {
 }
 
 Reloader::Outcome Control::reload_from(const std::string& trigger, bool dry_run) {
-  Reloader::Outcome r = reloader_.reload(trigger, dry_run, *store_->snapshot());
+  const std::shared_ptr<const engine::World> before = store_->snapshot();
+  Reloader::Outcome r = reloader_.reload(trigger, dry_run, *before);
   if (r.world) {
     install(r.world);
+    replication_.reloaded(reloader_.config(), *before, *r.world);
     metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
     metrics_.config_last_reload_successful.Set(1);
     log::info("reload: done, generation " + std::to_string(r.generation) + ": " + describe(*r.world));

@@ -62,7 +62,7 @@ ZoneSource parse_zone_flag(const std::string& value) {
     throw ConfigError("--zone: expected ORIGIN=FILE, got \"" + value + "\"");
   std::string origin = value.substr(0, eq);
   if (origin.back() != '.') origin += '.';
-  return {origin, value.substr(eq + 1)};
+  return {origin, value.substr(eq + 1), {}};
 }
 
 }  // namespace

@@ -102,6 +102,12 @@ struct Decision {
 
 Decision decide(const World& world, const Client& client, Scratch& s, dns::Writer& w) noexcept {
   const dns::Query& q = s.query;
+  if (q.opcode == dns::opcode::kNotify) {
+    std::uint16_t rc = 0;
+    s.plan.limit_name = q.lqname;
+    const bool accepted = accept_notify(world, client, q, rc);
+    return {accepted ? Outcome::Notify : Outcome::Refused, rc, accepted, false};
+  }
   if (q.qclass == dns::rrclass::kCH) {
     bool aa = false;
     s.plan.limit_name = q.lqname;
@@ -114,6 +120,11 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
   if (q.qtype == rrtype::kAXFR || q.qtype == rrtype::kIXFR) {
     // RFC 5936 4.2: zone transfers run over TCP only.
     if (client.transport == Transport::Tcp) return {Outcome::Transfer, rcode::kNoError, true, false};
+    if (q.qtype == rrtype::kIXFR) {
+      s.plan.limit_name = q.lqname;
+      const std::uint16_t rc = answer_udp_ixfr(world, client, q, w);
+      return {rc == rcode::kNoError ? Outcome::Answer : Outcome::Refused, rc, rc == rcode::kNoError, false};
+    }
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   }
   if (q.qtype == rrtype::kOPT) return {Outcome::FormErr, rcode::kFormErr, false, false};
@@ -121,6 +132,9 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   const zone::Zone* zone = world.zones.find_zone(q.lqname, q.qname_len);
   if (!zone) return {Outcome::Refused, rcode::kRefused, false, false};
+  // A secondary zone the primary has not confirmed within the SOA expire (RFC 1035 section 3.3.13).
+  if (!world.expired.empty() && zone_expired(world, zone))
+    return {Outcome::ServFail, rcode::kServFail, false, false};
   Outcome outcome = resolve(world, *zone, client, s);
   bool fits = encode_plan(s.plan, w);
   return {outcome, s.plan.rcode, s.plan.authoritative, !fits, s.plan.ecs_scope};
