@@ -139,8 +139,11 @@ TransferStream::TransferStream(const World& world, const Client& client, const S
   std::string what = std::string(ixfr ? "ixfr" : "axfr") + " of " + dns::name_to_text(q.qname) + " to " +
                      dns::ip_text(client.address) + (client.key ? " key " + client.key->name_text : "");
   if (!z || !transfer_allowed(world, *z, client)) {
-    log::info(what + ": refused (" + (z ? "not allowed by the zone's transfer rules" : "not a served zone") +
-              ")");
+    const ZoneReplication* rep = z ? world.replication_of(z) : nullptr;
+    const char* why = !z                         ? "not a served zone"
+                      : rep && rep->transfer_set ? "not allowed by the zone's transfer rules"
+                                                 : "not in transfer.allow";
+    log::info(what + ": refused (" + why + ")");
     s.refuse = true;
     return;
   }
