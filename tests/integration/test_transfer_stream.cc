@@ -22,6 +22,12 @@ long rss_kib(pid_t pid) {
 }  // namespace
 
 TEST_CASE("a 1M-record AXFR to a slow reader is streamed, not buffered", "[integration][replication]") {
+#ifdef SGDNS_UNDER_TSAN
+  WARN(
+      "skipped under ThreadSanitizer: RSS there is mostly shadow memory, and a 1M-record zone loads and "
+      "transfers too slowly for the slow reader's pace; the plain build runs it");
+  return;
+#endif
   TempDir dir;
   const auto gen =
       run_command(test_data_path("../bench/lib/gen_big_zone.sh") + " " + dir.path(), Millis(120000));
