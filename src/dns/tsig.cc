@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// TSIG (RFC 8945): record lookup, digests over the message and TSIG variables, HMAC by OpenSSL.
+// TSIG (RFC 8945): record lookup (through a WireReader), digests over the message and TSIG variables, HMAC by
+// OpenSSL.
 #include "sgdns/dns/tsig.h"
 
 #include <openssl/evp.h>
@@ -8,6 +9,7 @@
 #include <cstring>
 
 #include "sgdns/dns/name.h"
+#include "sgdns/dns/wire_reader.h"
 
 namespace sgdns::dns {
 namespace {
@@ -86,37 +88,25 @@ bool constant_time_equal(std::span<const std::uint8_t> a, const std::vector<std:
   return diff == 0;
 }
 
-/// Steps over one RR at `pos`; returns its TYPE, or -1 when the message cannot be followed.
-int skip_rr(std::span<const std::uint8_t> msg, std::size_t& pos, std::uint8_t* scratch) noexcept {
-  if (read_name(msg, pos, scratch, true) == 0 || msg.size() - pos < kRrFixed) return -1;
-  const int type = u16(msg.data() + pos);
-  const std::size_t rdlen = u16(msg.data() + pos + 8);
-  pos += kRrFixed;
-  if (msg.size() - pos < rdlen) return -1;
-  pos += rdlen;
-  return type;
-}
-
-bool parse_tsig_rdata(std::span<const std::uint8_t> msg, std::size_t pos, std::size_t end, TsigRecord& r) {
-  r.algorithm_len = read_name(msg.first(end), pos, r.algorithm, false);
-  if (r.algorithm_len == 0) return false;
+/// The TSIG RDATA (RFC 8945 section 4.2), which must fill `rdata` exactly. `r`'s spans point into the
+/// message.
+bool parse_tsig_rdata(WireReader rdata, TsigRecord& r) noexcept {
+  r.algorithm_len = rdata.name(r.algorithm, false);
+  const std::uint8_t* fixed = rdata.group<10>();  // TIME SIGNED (48 bits), FUDGE, MAC SIZE
+  if (!rdata.ok()) return false;
   name_to_lower(r.algorithm, r.algorithm_len);
-  if (end - pos < 10) return false;
-  const std::uint8_t* p = msg.data() + pos;
-  r.time_signed = 0;
-  for (int i = 0; i < 6; ++i) r.time_signed = (r.time_signed << 8) | p[i];
-  r.fudge = u16(p + 6);
-  const std::size_t mac_len = u16(p + 8);
-  pos += 10;
-  if (end - pos < mac_len + 6) return false;
-  r.mac = msg.subspan(pos, mac_len);
-  pos += mac_len;
-  r.original_id = u16(msg.data() + pos);
-  r.error = u16(msg.data() + pos + 2);
-  const std::size_t other_len = u16(msg.data() + pos + 4);
-  pos += 6;
-  if (end - pos != other_len) return false;
-  r.other = msg.subspan(pos, other_len);
+  r.time_signed = (std::uint64_t{load_u16(fixed)} << 32) | load_u32(fixed + 2);
+  r.fudge = load_u16(fixed + 6);
+  const std::size_t mac_len = load_u16(fixed + 8);
+  const std::uint8_t* mac = rdata.bytes(mac_len);
+  const std::uint8_t* tail = rdata.group<6>();  // ORIGINAL ID, ERROR, OTHER LEN
+  if (!rdata.ok()) return false;
+  r.mac = {mac, mac_len};
+  r.original_id = load_u16(tail);
+  r.error = load_u16(tail + 2);
+  const std::size_t other_len = load_u16(tail + 4);
+  if (rdata.available() != other_len) return false;
+  r.other = {rdata.bytes(other_len), other_len};
   return true;
 }
 
@@ -142,32 +132,35 @@ const char* tsig_algorithm_name(TsigAlgorithm a) noexcept {
 }
 
 TsigFound find_tsig(std::span<const std::uint8_t> msg, TsigRecord& rec) noexcept {
-  if (msg.size() < kHeaderSize) return TsigFound::Malformed;
-  const std::uint8_t* h = msg.data();
-  const std::uint32_t qd = u16(h + 4);
-  const std::uint32_t total = std::uint32_t{u16(h + 6)} + u16(h + 8) + u16(h + 10);
-  const std::uint32_t ar = u16(h + 10);
-  std::size_t pos = kHeaderSize;
-  std::uint8_t scratch[kMaxNameLen];
+  WireReader r(msg);
+  const std::uint8_t* h = r.group<kHeaderSize>();
+  if (!h) return TsigFound::Malformed;
+  const std::uint32_t qd = load_u16(h + 4);
+  const std::uint32_t total = std::uint32_t{load_u16(h + 6)} + load_u16(h + 8) + load_u16(h + 10);
+  const std::uint32_t ar = load_u16(h + 10);
+  std::uint8_t owner[kMaxNameLen];
   for (std::uint32_t i = 0; i < qd; ++i) {
-    if (read_name(msg, pos, scratch, true) == 0 || msg.size() - pos < 4) return TsigFound::Malformed;
-    pos += 4;
+    (void)r.name(owner, true);
+    r.skip(4);  // QTYPE, QCLASS
+    if (!r.ok()) return TsigFound::Malformed;
   }
+  RrHeader header;
+  WireReader rdata(std::span<const std::uint8_t>{});
   for (std::uint32_t i = 0; i < total; ++i) {
-    const std::size_t start = pos;
-    const int type = skip_rr(msg, pos, scratch);
-    if (type < 0) return TsigFound::Malformed;
-    if (type != rrtype::kTSIG) continue;
+    const std::size_t start = r.offset();
+    const std::size_t owner_len = read_rr(r, owner, header, rdata);
+    if (owner_len == 0) return TsigFound::Malformed;
+    if (header.type != rrtype::kTSIG) continue;
     if (i + 1 != total || ar == 0) return TsigFound::Malformed;  // TSIG only as the very last record
-    std::size_t p = start;
-    rec.key_name_len = read_name(msg, p, rec.key_name, true);
+    std::memcpy(rec.key_name, owner, owner_len);
+    rec.key_name_len = owner_len;
     name_to_lower(rec.key_name, rec.key_name_len);
     rec.offset = start;
-    if (u16(msg.data() + p + 2) != rrclass::kANY) return TsigFound::Malformed;
-    if (!parse_tsig_rdata(msg, p + kRrFixed, pos, rec)) return TsigFound::Malformed;
-    return pos == msg.size() ? TsigFound::Found : TsigFound::Malformed;
+    if (header.rclass != rrclass::kANY) return TsigFound::Malformed;
+    if (!parse_tsig_rdata(rdata, rec)) return TsigFound::Malformed;
+    return r.at_end() ? TsigFound::Found : TsigFound::Malformed;
   }
-  return pos == msg.size() ? TsigFound::None : TsigFound::Malformed;
+  return r.at_end() ? TsigFound::None : TsigFound::Malformed;
 }
 
 TsigSigner::TsigSigner(const TsigKey& key, std::span<const std::uint8_t> request_mac)

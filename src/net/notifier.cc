@@ -14,6 +14,7 @@
 
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/tsig.h"
+#include "sgdns/dns/wire_reader.h"
 #include "sgdns/dns/writer.h"
 #include "sgdns/util/log.h"
 
@@ -135,15 +136,20 @@ void Notifier::receive(int fd, std::uint64_t) {
   sockaddr_storage from{};
   socklen_t from_len = sizeof from;
   const ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_len);
-  if (n < static_cast<ssize_t>(dns::kHeaderSize)) return;
-  const std::uint16_t id = static_cast<std::uint16_t>((buf[0] << 8) | buf[1]);
+  if (n < 0) return;
+  dns::WireReader reply({buf, static_cast<std::size_t>(n)});
+  const std::uint8_t* h = reply.group<dns::kHeaderSize>();
+  if (!h) return;  // shorter than a header
+  const std::uint16_t id = dns::load_u16(h);
+  const std::uint16_t flags = dns::load_u16(h + 2);
   std::lock_guard lock(mu_);
   for (Job& job : jobs_) {
     if (job.done || job.id != id || !same_peer(from, job.target.storage, job.target.length)) continue;
     const std::string what =
         "notify of " + job.zone + " serial " + std::to_string(job.serial) + " to " + job.target.text;
-    const int rc = buf[3] & 0x0f;
-    if ((buf[2] & 0x80) == 0 || ((buf[2] >> 3) & 0x0f) != dns::opcode::kNotify) return;  // not a reply
+    const int rc = flags & 0x0f;
+    if ((flags & dns::flag::kQR) == 0 || ((flags >> 11) & 0x0f) != dns::opcode::kNotify)
+      return;  // not a reply
     if (job.key) {
       dns::TsigRecord rec;
       std::span<const std::uint8_t> msg(buf, static_cast<std::size_t>(n));

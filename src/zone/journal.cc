@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "sgdns/dns/types.h"
+#include "sgdns/dns/wire_reader.h"
 #include "sgdns/zone/error.h"
 
 namespace sgdns::zone {
@@ -38,22 +39,24 @@ std::uint64_t fnv(const std::uint8_t* p, std::size_t n) {
 
 /// Checks that `bytes` is exactly `count` well-formed records whose first is an SOA with `serial`.
 bool well_formed(std::span<const std::uint8_t> bytes, std::uint32_t count, std::uint32_t serial) {
-  std::size_t pos = 0;
+  dns::WireReader r(bytes);
   std::uint8_t name[dns::kMaxNameLen];
+  dns::WireReader rdata(std::span<const std::uint8_t>{});
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (dns::read_name(bytes, pos, name, false) == 0 || bytes.size() - pos < 10) return false;
-    const std::uint8_t* fx = bytes.data() + pos;
-    const std::size_t rdlen = (std::size_t{fx[8]} << 8) | fx[9];
-    pos += 10;
-    if (bytes.size() - pos < rdlen) return false;
+    // Names are stored uncompressed: a pointer here is a damaged file.
+    (void)r.name(name, false);
+    const std::uint8_t* fixed = r.group<10>();  // TYPE, CLASS, TTL, RDLENGTH
+    if (!fixed) return false;
+    rdata = r.sub(dns::load_u16(fixed + 8));
+    if (!r.ok()) return false;
     if (i == 0) {
-      const std::uint16_t type = static_cast<std::uint16_t>((fx[0] << 8) | fx[1]);
-      if (type != dns::rrtype::kSOA || rdlen < 22 || get32(bytes.data() + pos + rdlen - 20) != serial)
-        return false;
+      // The SOA's serial opens the 20 bytes of its fixed fields at the RDATA's end.
+      if (dns::load_u16(fixed) != dns::rrtype::kSOA || rdata.available() < 22) return false;
+      rdata.skip(rdata.available() - 20);
+      if (rdata.u32() != serial) return false;
     }
-    pos += rdlen;
   }
-  return pos == bytes.size() && count > 0;
+  return r.at_end() && count > 0;
 }
 
 }  // namespace
