@@ -54,7 +54,7 @@ struct UdpServer::Worker {
   std::string where;  // "udp ADDR:PORT", for the log
   rrl::Limiter* limiter = nullptr;
   rrl::WorkerState rrl_state;
-  dnstap::Producer* dnstap = nullptr;  // null: dnstap off
+  dnstap::Producer* dnstap = nullptr;        // null: dnstap off
   const WorldStore* notify_store = nullptr;  // for NOTIFY received
 
   void run(WorldStore& store, const std::atomic<bool>& stopping);
