@@ -166,6 +166,13 @@ TsigFound find_tsig(std::span<const std::uint8_t> msg, TsigRecord& rec) noexcept
 TsigSigner::TsigSigner(const TsigKey& key, std::span<const std::uint8_t> request_mac)
     : key_(key), prior_(request_mac.begin(), request_mac.end()) {}
 
+std::size_t tsig_record_size(const TsigKey& key) noexcept {
+  const std::size_t mac = key.algorithm == TsigAlgorithm::HmacSha512 ? 64 : 32;
+  // Owner, fixed part, then RDATA: algorithm, time (6), fudge, MAC size, MAC, original ID, error, other
+  // length.
+  return key.name.size() + kRrFixed + algorithm_wire(key.algorithm).size() + 6 + 2 + 2 + mac + 2 + 2 + 2;
+}
+
 std::size_t TsigSigner::sign(std::uint8_t* msg, std::size_t len, std::size_t cap, std::uint64_t now,
                              std::uint16_t error) {
   std::uint8_t other[6];

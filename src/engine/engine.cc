@@ -173,6 +173,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   const CookieCheck cookie = check_cookie(world.options.cookies, q, client, s.server_cookie);
   dns::Writer w(out.data(), std::min<std::size_t>(out.size(), dns::kMaxMessage));
   std::size_t limit = client.transport == Transport::Udp ? udp_limit(world, q, client) : dns::kMaxMessage;
+  limit -= std::min<std::size_t>(client.reserve, limit - dns::kHeaderSize);
   w.begin(q.id, kQR | (q.flags & (kOpcodeMask | kRD | kCD)));
   w.set_limit(limit - opt_size(world, q, cookie));
   if (q.has_question) (void)w.put_question(q.qname, q.qtype, q.qclass);

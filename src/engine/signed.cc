@@ -52,6 +52,7 @@ Reply answer_signed(const World& world, std::span<const std::uint8_t> pkt, Clien
     return error_reply(q, dns::rcode::kNotAuth, key, error, rec.mac, out, now);
   }
   client.key = key;
+  client.reserve = static_cast<std::uint16_t>(dns::tsig_record_size(*key));
   scratch.tsig_mac.assign(rec.mac.begin(), rec.mac.end());
   Reply reply = answer(world, pkt, client, scratch, out);
   if (reply.outcome == Outcome::Transfer || reply.size == 0) return reply;

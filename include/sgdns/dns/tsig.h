@@ -35,6 +35,10 @@ inline constexpr std::uint16_t kTsigFudge = 300;
 [[nodiscard]] bool parse_tsig_algorithm(std::string_view text, TsigAlgorithm& out) noexcept;
 [[nodiscard]] const char* tsig_algorithm_name(TsigAlgorithm a) noexcept;
 
+/// The bytes TsigSigner::sign() appends for `key` to a reply without an error: what a reply must keep
+/// free under its size limit.
+[[nodiscard]] std::size_t tsig_record_size(const TsigKey& key) noexcept;
+
 /// The TSIG record of a message, which must be the last record of the additional section.
 struct TsigRecord {
   std::size_t offset = 0;  // where the TSIG RR starts: the bytes before it are what was signed

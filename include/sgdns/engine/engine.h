@@ -37,6 +37,9 @@ struct Client {
   std::uint32_t now = 0;
   /// The TSIG key the query was verified with (answer_signed() sets it), for transfer ACLs and NOTIFY.
   const dns::TsigKey* key = nullptr;
+  /// Bytes kept free at the end of a UDP reply for a record the caller appends (answer_signed(): the
+  /// TSIG record), so that truncation happens before the client's payload limit, not after it.
+  std::uint16_t reserve = 0;
 };
 
 enum class Outcome : std::uint8_t {
