@@ -18,6 +18,7 @@
 #include "overrides.h"
 #include "reloader.h"
 #include "replication.h"
+#include "secondaries.h"
 #include "sgdns/admin/admin_server.h"
 #include "sgdns/config/config.h"
 #include "sgdns/health/prober.h"
@@ -57,6 +58,9 @@ class Control {
   /// prober pointed at its targets.
   void install(std::shared_ptr<engine::World> world);
   void update_world_metrics(const engine::World& world);
+  /// Serves `next`, made from `before` by Secondaries (a zone's new version, or its expiry): published,
+  /// journals saved and NOTIFY sent as after a reload.
+  void install_secondary(std::shared_ptr<engine::World> next, const engine::World& before);
   /// geoip.check_interval: reloads when a database file changed since it was last read (the loop asks
   /// every second; the interval decides how often that costs a stat() per file).
   void check_geoip_files();
@@ -79,6 +83,7 @@ class Control {
   Replication replication_;  // journals and NOTIFY as the served World changes
   admin::Tokens tokens_;
   std::unique_ptr<net::WorldStore> store_;
+  std::unique_ptr<Secondaries> secondaries_;  // after store_: its thread is joined before store_ goes
   std::unique_ptr<health::Prober> prober_;
   AdminGate gate_{*this};
   std::unique_ptr<admin::AdminServer> admin_;

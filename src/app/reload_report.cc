@@ -33,6 +33,7 @@ std::string describe(const engine::World& world) {
     out += z->origin_text() + " serial " + std::to_string(z->serial()) + " (" +
            std::to_string(z->record_count()) + " records)";
   }
+  if (out.empty()) out = "no zone yet (secondary zones not fetched)";
   if (world.policy) out += "; " + std::to_string(world.policy->records.size()) + " dynamic records";
   return out;
 }

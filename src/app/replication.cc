@@ -23,9 +23,14 @@ void Replication::reloaded(const config::Config& config, const engine::World& be
 }
 
 void Replication::notified(const std::string& origin) {
-  // Fetching from the primary (sgdns as a secondary) is not built yet: the NOTIFY is acknowledged by the
-  // query thread and recorded here, so an operator sees the primary reached us.
-  log::info("NOTIFY received for " + origin);
+  received_.fetch_add(1, std::memory_order_relaxed);
+  log::info("NOTIFY received for " + origin + " from its primary: refreshing");
+}
+
+metrics::Metrics::NotifyTotals Replication::totals() const noexcept {
+  const net::NotifyCounters& c = notifier_.counters();
+  return {c.sent.load(std::memory_order_relaxed), c.acknowledged.load(std::memory_order_relaxed),
+          c.failed.load(std::memory_order_relaxed), received_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace sgdns::app

@@ -165,6 +165,38 @@ std::vector<std::string> save_journals(const Config& config, const engine::World
   return problems;
 }
 
+std::vector<zone::DynamicOwner> dynamic_owners_of(const Config& config, const policy::Policy* policy,
+                                                  std::size_t zone_index) {
+  auto all = dynamic_owners(config, policy);
+  return zone_index < all.size() ? std::move(all[zone_index]) : std::vector<zone::DynamicOwner>{};
+}
+
+std::shared_ptr<engine::World> with_zone(const engine::World& serving, std::shared_ptr<const zone::Zone> zone,
+                                         std::shared_ptr<const zone::Journal> journal,
+                                         const engine::ZoneReplication& replication) {
+  auto next = std::make_shared<engine::World>();
+  const zone::Zone* old = serving.zones.exact(zone->origin());
+  *next = serving;
+  next->zones = zone::ZoneSet();
+  for (const auto& z : serving.zones.zones())
+    if (z.get() != old) next->zones.add(z);
+  next->zones.add(zone);
+  next->replication.erase(old);
+  next->journals.erase(old);
+  std::erase(next->expired, old);
+  next->replication[zone.get()] = replication;
+  next->journals[zone.get()] = std::move(journal);
+  return next;
+}
+
+std::shared_ptr<engine::World> with_expired(const engine::World& serving, const zone::Zone* zone,
+                                            bool expired) {
+  auto next = std::make_shared<engine::World>(serving);
+  std::erase(next->expired, zone);
+  if (expired) next->expired.push_back(zone);
+  return next;
+}
+
 std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t generation,
                                            const engine::World* previous) {
   auto world = std::make_shared<engine::World>();

@@ -35,4 +35,22 @@ namespace sgdns::world {
 [[nodiscard]] std::vector<std::string> save_journals(const config::Config& config,
                                                      const engine::World* before, const engine::World& after);
 
+/// The geo (policy) records that `config.zones[zone_index]` owns: what a zone fetched from a primary is
+/// compiled with, as a file zone is.
+[[nodiscard]] std::vector<zone::DynamicOwner> dynamic_owners_of(const config::Config& config,
+                                                                const policy::Policy* policy,
+                                                                std::size_t zone_index);
+
+/// A copy of `serving` with `zone` in place of the zone of the same origin (or added), with `journal`
+/// and `replication` for it; the zone is no longer expired. For a secondary zone's new version: the
+/// policy, health table and every other zone are shared, nothing else is rebuilt.
+[[nodiscard]] std::shared_ptr<engine::World> with_zone(const engine::World& serving,
+                                                       std::shared_ptr<const zone::Zone> zone,
+                                                       std::shared_ptr<const zone::Journal> journal,
+                                                       const engine::ZoneReplication& replication);
+
+/// A copy of `serving` with `zone` (one of its zones) marked expired (answered SERVFAIL) or not.
+[[nodiscard]] std::shared_ptr<engine::World> with_expired(const engine::World& serving,
+                                                          const zone::Zone* zone, bool expired);
+
 }  // namespace sgdns::world
