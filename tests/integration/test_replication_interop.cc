@@ -54,7 +54,8 @@ Secondary start_knot(const TempDir& dir, uint16_t primary) {
   const uint16_t port = free_port();
   const std::string conf =
       "server:\n  rundir: \"" + dir.path() + "\"\n  listen: 127.0.0.1@" + std::to_string(port) +
-      "\nlog:\n  - target: stderr\n    any: info\nkey:\n  - id: xfr\n    algorithm: hmac-sha256\n"
+      "\ndatabase:\n  storage: \"" + dir.path() +
+      "\"\nlog:\n  - target: stderr\n    any: info\nkey:\n  - id: xfr\n    algorithm: hmac-sha256\n"
       "    secret: " +
       kSecret + "\nremote:\n  - id: primary\n    address: 127.0.0.1@" + std::to_string(primary) +
       "\n    key: xfr\nacl:\n  - id: from_primary\n    address: 127.0.0.1\n    key: xfr\n"
