@@ -142,7 +142,9 @@ TEST_CASE("Knot, NSD and BIND follow sgdns by NOTIFY and IXFR with TSIG", "[inte
   }
   const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - hup);
   INFO("edit to served by all three: " << elapsed.count() << " ms");
+#ifndef SGDNS_UNDER_TSAN  // 5-15x slower under ThreadSanitizer: the 2 s promise is the plain build's
   CHECK(elapsed.count() < 2000);
+#endif
   const std::string log = sgdns.stderr_text();
   INFO(log);
   for (Secondary* s : {&knot, &nsd, &bind}) {

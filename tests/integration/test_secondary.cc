@@ -86,7 +86,9 @@ TEST_CASE("an sgdns edge follows a hidden sgdns primary and applies its own geo 
               Millis(10000));
   INFO("SIGHUP on the primary to served by the edge: " << latency << " ms");
   REQUIRE(latency >= 0);
+#ifndef SGDNS_UNDER_TSAN  // 5-15x slower under ThreadSanitizer: the 2 s promise is the plain build's
   CHECK(latency < 2000);
+#endif
   std::printf("sgdns edge of sgdns: SIGHUP on the primary -> edit served by the edge in %ld ms\n", latency);
   CHECK(edge.stderr_text().find("geo.test.: serial 1 -> serial 2 from 127.0.0.1:" +
                                 std::to_string(primary_port) + " by IXFR") != std::string::npos);

@@ -139,7 +139,9 @@ TEST_CASE("sgdns follows Knot DNS: knotc change within 2 s, copy on disk, broken
   INFO("knotc zone-commit to served by sgdns: " << latency << " ms (" << since_commit.count()
                                                 << " ms including knotc)");
   REQUIRE(latency >= 0);
+#ifndef SGDNS_UNDER_TSAN  // 5-15x slower under ThreadSanitizer: the 2 s promise is the plain build's
   CHECK(latency < 2000);
+#endif
   std::printf("secondary interop: knotc zone-commit -> new A served by sgdns in %ld ms\n", latency);
   const std::string log = sgdns->stderr_text();
   CHECK(log.find("NOTIFY received for sec.test. from its primary") != std::string::npos);
