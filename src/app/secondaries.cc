@@ -72,6 +72,7 @@ Secondaries::~Secondaries() {
     stopping_ = true;
     jobs_.clear();
   }
+  stop_transfer_.store(true, std::memory_order_relaxed);
   wake_.notify_all();
   thread_.join();
 }
@@ -175,6 +176,7 @@ void Secondaries::start_fetch(const std::string& origin, State& s) {
     if (k != world->keys.end()) job.key = k->second;
   }
   job.current = shared_zone(*world, find_zone(*world, origin));
+  job.stop = &stop_transfer_;
   try {
     job.owners = sgdns::world::dynamic_owners_of(config_, world->policy.get(), s.index);
   } catch (const std::exception& e) {

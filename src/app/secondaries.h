@@ -6,6 +6,7 @@
 // version back to the control thread to be served. A zone past its SOA expire without a refresh is
 // marked expired in the served World (answered SERVFAIL) until the primary is reached again.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -70,6 +71,7 @@ class Secondaries {
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
+  std::atomic<bool> stop_transfer_{false};  // stopping_ for the transfer in progress, which holds no lock
   std::thread thread_;
 };
 

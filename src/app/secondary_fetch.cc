@@ -106,8 +106,8 @@ FetchOutcome fetch_zone(const FetchJob& job) {
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return out;
   };
-  net::TransferRequest request{job.origin, job.primary, job.key, soa_rdata(job.current.get()),
-                               job.timeout_ms};
+  net::TransferRequest request{job.origin,     job.primary, job.key, soa_rdata(job.current.get()),
+                               job.timeout_ms, job.stop};
   out.method = request.soa_rdata ? "IXFR" : "AXFR";
   net::TransferResult r = net::transfer_zone(request);
   std::vector<ParsedRecord> records;

@@ -3,6 +3,7 @@
 // primary (IXFR from our serial, AXFR when we have none or IXFR fails), the zone compiled and checked as
 // a file zone is, and the copy written next to the configured file name and renamed over it.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,6 +25,7 @@ struct FetchJob {
   std::shared_ptr<const zone::Zone> current;  // the version served now, or null
   std::vector<zone::DynamicOwner> owners;     // geo records at names of this zone
   int timeout_ms = 10'000;
+  const std::atomic<bool>* stop = nullptr;  // set: give up (the server is stopping)
 };
 
 struct FetchOutcome {

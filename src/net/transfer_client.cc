@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -28,6 +29,7 @@ std::uint64_t wall_seconds() {
 
 class Socket {
  public:
+  explicit Socket(const std::atomic<bool>* stop) : stop_(stop) {}
   ~Socket() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -69,14 +71,21 @@ class Socket {
   }
 
  private:
+  /// Polls in slices of at most 100 ms, to see `stop_` in time.
   bool wait(short events, int timeout_ms) {
     pollfd p{fd_, events, 0};
-    for (;;) {
-      const int r = ::poll(&p, 1, timeout_ms);
+    int left = timeout_ms;
+    while (left > 0) {
+      if (stop_ && stop_->load(std::memory_order_relaxed)) return false;
+      const int slice = std::min(left, 100);
+      const int r = ::poll(&p, 1, slice);
       if (r < 0 && errno == EINTR) continue;
-      return r > 0;
+      if (r != 0) return r > 0;
+      left -= slice;
     }
+    return false;
   }
+  const std::atomic<bool>* stop_;
   int fd_ = -1;
 };
 
@@ -125,7 +134,7 @@ TransferResult transfer_zone(const TransferRequest& request) {
   buf[0] = static_cast<std::uint8_t>(size >> 8);
   buf[1] = static_cast<std::uint8_t>(size);
 
-  Socket sock;
+  Socket sock(request.stop);
   if (auto e = sock.connect(request.primary, request.timeout_ms); !e.empty()) {
     result.error = e;
     return result;

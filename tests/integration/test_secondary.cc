@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 // sgdns following a hidden sgdns primary: the edge fetches the zone at start, follows an edit within
 // seconds (NOTIFY, IXFR), and its own geo records apply to the fetched zone as to a file zone.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -126,4 +131,37 @@ TEST_CASE("an sgdns edge follows a hidden sgdns primary and applies its own geo 
         std::string::npos);
   CHECK(primary_metrics.find("sgdns_queries_total{transport=\"tcp\",qtype=\"IXFR\",rcode=\"NOERROR\"} 0") ==
         std::string::npos);
+}
+
+TEST_CASE("a server stopping does not wait for a primary that accepted the transfer and went silent",
+          "[integration][replication]") {
+  // A "primary" that accepts TCP connections (the kernel does, from the backlog) and never answers.
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(silent >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(silent, 8) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  TempDir dir;
+  const std::string config = dir.write(
+      "sgdns.json",
+      "{\"zones\": [{\"origin\": \"quiet.test.\", \"file\": \"quiet.copy\", \"primary\": {\"address\": "
+      "\"127.0.0.1:" +
+          std::to_string(ntohs(addr.sin_port)) + "\"}}]}");
+  ServerProcess sgdns({"--config", config});
+  REQUIRE(sgdns.process().wait_for_log("ready:", Millis(10000)));
+  // The first refresh starts at once, connects (the kernel accepts it into the backlog) and then waits
+  // up to 10 s for an answer that never comes.
+  pollfd connected{silent, POLLIN, 0};
+  REQUIRE(::poll(&connected, 1, 10000) == 1);
+  const auto stop = std::chrono::steady_clock::now();
+  REQUIRE(sgdns.signal(SIGTERM));
+  REQUIRE(sgdns.wait_exit(Millis(20000)));
+  const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - stop).count();
+  INFO(sgdns.stderr_text());
+  CHECK(took < 3000);
+  ::close(silent);
 }

@@ -4,6 +4,7 @@
 // what arrives. Blocking, with deadlines; it runs on the
 // secondary's own fetch thread, never on a query thread.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ struct TransferRequest {
   /// authority section); unset, AXFR.
   std::optional<std::vector<std::uint8_t>> soa_rdata;
   int timeout_ms = 10'000;  // to connect, and between two reads
+  /// Set (by another thread): the transfer gives up within 100 ms, so a server that stops does not
+  /// wait for a slow primary.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 using zone::IxfrStep;
