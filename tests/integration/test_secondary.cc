@@ -46,6 +46,7 @@ TEST_CASE("an sgdns edge follows a hidden sgdns primary and applies its own geo 
   TempDir primary_dir, edge_dir;
   const uint16_t primary_port = free_port();
   const uint16_t edge_port = free_port();
+  const uint16_t downstream_port = free_port();  // a second-tier edge, fed by the first one
   const uint16_t primary_admin = free_port();
   const uint16_t edge_admin = free_port();
   const std::string zone = primary_dir.write("geo.test.zone", geo_zone(1));
@@ -64,13 +65,29 @@ TEST_CASE("an sgdns edge follows a hidden sgdns primary and applies its own geo 
                      "\"], \"admin\": {\"listen\": \"127.0.0.1:" + std::to_string(edge_admin) +
                      "\"}, \"zones\": [{\"origin\": \"geo.test.\", \"file\": \"geo.test.copy\", \"primary\": "
                      "{\"address\": \"127.0.0.1:" +
-                     std::to_string(primary_port) + "\"}}]}";
+                     std::to_string(primary_port) +
+                     "\"}, \"notify\": [{\"address\": \"127.0.0.1:" + std::to_string(downstream_port) +
+                     "\"}]}]}";
   const std::string edge_config = edge_dir.write("sgdns.json", geo_config(setup));
   ServerProcess edge({"--config", edge_config}, false);
   INFO("edge log:\n" << edge.stderr_text() << "\nprimary log:\n" << primary.stderr_text());
   REQUIRE(
       wait_ms([&] { return ask(edge_port, "static.geo.test. A").find("192.0.2.90") != std::string::npos; },
               Millis(15000)) >= 0);
+
+  // A second-tier edge follows the first: its NOTIFY (sent on each new version), its journal's IXFR.
+  TempDir downstream_dir;
+  const std::string downstream_config = downstream_dir.write(
+      "sgdns.json",
+      "{\"listen\": [\"127.0.0.1:" + std::to_string(downstream_port) +
+          "\"], \"zones\": [{\"origin\": \"geo.test.\", \"file\": \"geo.test.copy\", \"primary\": "
+          "{\"address\": \"127.0.0.1:" +
+          std::to_string(edge_port) + "\"}}]}");
+  ServerProcess downstream({"--config", downstream_config}, false);
+  REQUIRE(
+      wait_ms(
+          [&] { return ask(downstream_port, "static.geo.test. A").find("192.0.2.90") != std::string::npos; },
+          Millis(15000)) >= 0);
 
   // The primary has no geo configuration: it answers www from the zone. The edge answers it from its
   // own geo record: a European client subnet gets the European pool.
@@ -97,6 +114,16 @@ TEST_CASE("an sgdns edge follows a hidden sgdns primary and applies its own geo 
   std::printf("sgdns edge of sgdns: SIGHUP on the primary -> edit served by the edge in %ld ms\n", latency);
   CHECK(edge.stderr_text().find("geo.test.: serial 1 -> serial 2 from 127.0.0.1:" +
                                 std::to_string(primary_port) + " by IXFR") != std::string::npos);
+  // The first edge's serial change is sent on: the second tier follows by NOTIFY and IXFR from the
+  // first edge's own journal.
+  const long second_tier = wait_ms(
+      [&] { return ask(downstream_port, "static.geo.test. A").find("192.0.2.91") != std::string::npos; },
+      Millis(10000));
+  INFO("downstream log:\n" << downstream.stderr_text());
+  REQUIRE(second_tier >= 0);
+  CHECK(downstream.stderr_text().find("NOTIFY received for geo.test.") != std::string::npos);
+  CHECK(downstream.stderr_text().find("geo.test.: serial 1 -> serial 2 from 127.0.0.1:" +
+                                      std::to_string(edge_port) + " by IXFR") != std::string::npos);
   // The geo record still applies to the new version.
   const std::string after = ask(edge_port, europe);
   CHECK((after.find("192.0.2.201") != std::string::npos || after.find("192.0.2.202") != std::string::npos));
