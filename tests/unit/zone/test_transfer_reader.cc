@@ -144,3 +144,36 @@ TEST_CASE("a secondary's copy: records as master-file text read back to the same
     CHECK(back.records[i].rdata == records[i].rdata);
   }
 }
+
+TEST_CASE("a signed transfer verifies message by message; another key or an unsigned end fails",
+          "[zone][transfer]") {
+  dns::TsigKey key;
+  key.name = dns::name_from_text("xfr.");
+  key.name_text = "xfr.";
+  key.secret.assign(32, 7);
+  dns::TsigKey other = key;
+  other.secret.assign(32, 8);
+  const std::uint8_t request_mac[32] = {1};
+  auto signed_messages = [&](const dns::TsigKey& k, bool sign_last) {
+    dns::TsigSigner signer(k, request_mac);
+    std::vector<Bytes> out;
+    for (const auto& rrs :
+         {std::vector<Rr>{soa_rr(5), mx_rr()}, std::vector<Rr>{a_rr("ns1.t.test.", 1), soa_rr(5)}}) {
+      Bytes m = message(3, rrs);
+      const std::size_t len = m.size();
+      m.resize(len + 256);
+      m.resize(out.empty() || sign_last ? signer.sign(m.data(), len, m.size(), 1000) : len);
+      out.push_back(m);
+    }
+    return out;
+  };
+  auto run = [&](const std::vector<Bytes>& messages) {
+    zone::TransferReader reader(3, false, 0, &key, request_mac, "AXFR");
+    for (const Bytes& m : messages)
+      if (!reader.feed(m, 1000)) return reader.result().error;
+    return reader.done() ? std::string() : std::string("not done");
+  };
+  CHECK(run(signed_messages(key, true)).empty());
+  CHECK(run(signed_messages(other, true)).find("TSIG verification failed") != std::string::npos);
+  CHECK(run(signed_messages(key, false)).find("not signed") != std::string::npos);
+}
