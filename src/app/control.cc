@@ -111,7 +111,6 @@ Control::Control(config::Config config)
   install(world);
   log::info("loaded " + describe(*world));
   log_geoip(*world);
-  replication_.started(c, *world);
 }
 
 Control::~Control() {
@@ -350,6 +349,8 @@ int Control::run() {
     fleet_->start();
   }
   for (const auto& a : config.listen) log::info("listening on " + a.text + " (udp, tcp)");
+  // Only now: a secondary that gets our start NOTIFY transfers at once, and must find us listening.
+  replication_.started(config, *store_->snapshot());
   if (config.admin.listen)
     log::info(std::string("admin API on ") + (config.admin.tls_certificate.empty() ? "http://" : "https://") +
               config.admin.listen->text);

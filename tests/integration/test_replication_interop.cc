@@ -146,6 +146,8 @@ TEST_CASE("Knot, NSD and BIND follow sgdns by NOTIFY and IXFR with TSIG", "[inte
   CHECK(elapsed.count() < 2000);
 #endif
   const std::string log = sgdns.stderr_text();
+  // The NOTIFY at start goes out once sgdns listens: a secondary transferring at once must find it.
+  CHECK(log.find("listening on") < log.find("notify of rep.test. serial 1 to"));
   INFO(log);
   for (Secondary* s : {&knot, &nsd, &bind}) {
     const auto r = run_command("kdig @127.0.0.1 -p " + std::to_string(s->port) + " www.rep.test. A +short");
