@@ -29,7 +29,8 @@ SGDNS_BUILD_DEPS=(
 )
 
 # Run every test: the build deps plus reference servers/clients for the
-# differential and integration tests, clang + compiler-rt for the fuzz build,
+# differential, integration and replication tests (bind9: BIND 9 as a
+# secondary of sgdns), clang + compiler-rt for the fuzz build,
 # the GeoIP tools for making test databases, iso-codes (the ISO 3166-1 list the
 # continent table is checked against), clang-format for the format check,
 # kzonecheck (knot-dnssecutils on Debian 12) for the zone lint, openssl to make
@@ -46,7 +47,7 @@ SGDNS_BUILD_DEPS=(
 # test starts on loopback) and etcd-client (etcdctl, its independent reader of what sgdns wrote).
 SGDNS_TEST_DEPS=(
   "${SGDNS_BUILD_DEPS[@]}"
-  knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound
+  knot-dnsutils dnsutils ldnsutils dnsperf knot nsd unbound bind9
   clang libclang-rt-14-dev clang-format
   mmdb-bin libmaxmind-db-writer-perl iso-codes
   knot-dnssecutils prometheus openssl curl systemd

@@ -31,6 +31,7 @@
 #   fuzz-config   the JSON configuration and state-file parsers for half that
 #   fuzz-geoip    MaxMind DB files through the walk and lookups (every layout's paths) for half that
 #   fuzz-etcd     etcd gateway replies and the fleet's stored values (tests/fuzz/corpus/etcd) for half that
+#   fuzz-replication  the IXFR journal file, TSIG key files and TSIG records for half that
 #   fuzz-dnssec-key  DNSSEC key files (.key and .private) through parsing, OpenSSL and signing for half that
 # The fuzz steps are skipped while tests/fuzz/CMakeLists.txt does not exist.
 #
@@ -285,6 +286,7 @@ if [[ -f tests/fuzz/CMakeLists.txt ]]; then
     run_step fuzz-config run_fuzz fuzz_config "$((fuzz_seconds / 2))"
     run_step fuzz-geoip run_fuzz fuzz_geoip "$((fuzz_seconds / 2))"
     run_step fuzz-etcd run_fuzz fuzz_etcd "$((fuzz_seconds / 2))"
+    run_step fuzz-replication run_fuzz fuzz_replication "$((fuzz_seconds / 2))"
     run_step fuzz-dnssec-key run_fuzz fuzz_dnssec_key "$((fuzz_seconds / 2))"
   else
     skip_step fuzz "build failed"

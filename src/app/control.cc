@@ -75,6 +75,20 @@ Control::Control(config::Config config)
   overrides_.restore(now_seconds());
   auto world = reloader_.first_world();
   store_ = std::make_unique<net::WorldStore>(world);
+  secondaries_ = std::make_unique<Secondaries>(
+      loop_, metrics_, [this] { return store_->snapshot(); },
+      [this](std::shared_ptr<engine::World> next, const engine::World& before) {
+        install_secondary(std::move(next), before);
+      });
+  secondaries_->configure(c, *world, now_seconds());
+  metrics_.set_notify_source([this] { return replication_.totals(); });
+  // NOTIFYs the query threads accept are handled on the control thread, like everything else here.
+  store_->set_notify_handler([this](const std::string& origin) {
+    loop_.post([this, origin] {
+      replication_.notified(origin);
+      secondaries_->notified(origin, now_seconds());
+    });
+  });
   // Probe results arrive on the prober's thread and are applied on the control thread.
   prober_ = std::make_unique<health::Prober>(
       [this](const health::Endpoint& e, bool up, bool change, const health::ProbeResult& r) {
@@ -103,6 +117,7 @@ Control::~Control() {
   // Nothing posted may run once the pieces it uses are gone: the prober stops posting first.
   prober_.reset();
   loop_.close();
+  metrics_.set_notify_source({});
 }
 
 void Control::install(std::shared_ptr<engine::World> world) {
@@ -115,6 +130,12 @@ void Control::install(std::shared_ptr<engine::World> world) {
   if (store_->current() != world.get()) store_->publish(world);
   prober_->set_endpoints(world->policy ? world->policy->endpoints : std::vector<health::Endpoint>{});
   update_world_metrics(*world);
+}
+
+void Control::install_secondary(std::shared_ptr<engine::World> next, const engine::World& before) {
+  store_->publish(next);
+  update_world_metrics(*next);
+  replication_.reloaded(reloader_.config(), before, *next);
 }
 
 void Control::update_world_metrics(const engine::World& world) {
@@ -238,9 +259,12 @@ nlohmann::json Control::fleet_report() const {
 }
 
 Reloader::Outcome Control::reload_from(const std::string& trigger, bool dry_run) {
-  Reloader::Outcome r = reloader_.reload(trigger, dry_run, *store_->snapshot());
+  const std::shared_ptr<const engine::World> before = store_->snapshot();
+  Reloader::Outcome r = reloader_.reload(trigger, dry_run, *before);
   if (r.world) {
+    secondaries_->configure(reloader_.config(), *r.world, now_seconds());
     install(r.world);
+    replication_.reloaded(reloader_.config(), *before, *r.world);
     metrics_.reloads.Add({{"outcome", "ok"}}).Increment();
     metrics_.config_last_reload_successful.Set(1);
     log::info("reload: done, generation " + std::to_string(r.generation) + ": " + describe(*r.world));
@@ -325,6 +349,8 @@ int Control::run() {
     fleet_->start();
   }
   for (const auto& a : config.listen) log::info("listening on " + a.text + " (udp, tcp)");
+  // Only now: a secondary that gets our start NOTIFY transfers at once, and must find us listening.
+  replication_.started(config, *store_->snapshot());
   if (config.admin.listen)
     log::info(std::string("admin API on ") + (config.admin.tls_certificate.empty() ? "http://" : "https://") +
               config.admin.listen->text);
@@ -334,9 +360,9 @@ int Control::run() {
   uv_loop_t* loop = loop_.uv();
   loop->data = this;
   uv_signal_t hup, term, intr;
-  uv_timer_t expiry, geoip_check;
+  uv_timer_t expiry, geoip_check, secondary_check;
   for (uv_signal_t* s : {&hup, &term, &intr}) uv_signal_init(loop, s);
-  for (uv_timer_t* t : {&expiry, &geoip_check}) uv_timer_init(loop, t);
+  for (uv_timer_t* t : {&expiry, &geoip_check, &secondary_check}) uv_timer_init(loop, t);
   uv_signal_start(
       &hup, [](uv_signal_t* s, int) { static_cast<Control*>(s->loop->data)->reload_from("SIGHUP", false); },
       SIGHUP);
@@ -359,10 +385,16 @@ int Control::run() {
   uv_timer_start(
       &geoip_check, [](uv_timer_t* t) { static_cast<Control*>(t->loop->data)->check_geoip_files(); }, 1000,
       1000);
+  // Secondary zones: the first refresh at once (0 ms), then the SOA timers checked every second.
+  uv_timer_start(
+      &secondary_check,
+      [](uv_timer_t* t) { static_cast<Control*>(t->loop->data)->secondaries_->tick(now_seconds()); }, 0,
+      1000);
   loop_.run();
 
   for (uv_signal_t* s : {&hup, &term, &intr}) uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
-  for (uv_timer_t* t : {&expiry, &geoip_check}) uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+  for (uv_timer_t* t : {&expiry, &geoip_check, &secondary_check})
+    uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
   uv_run(loop, UV_RUN_NOWAIT);  // their close callbacks: the handles live in this frame
   // Admin requests still waiting get their answer (or a 503) before civetweb is stopped; nothing posted
   // after this runs.

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Control: wires the server together and runs its control thread (app-private). It owns the served World
 // store, the transports, the prober and the admin port, and answers admin requests by handing them to
-// its pieces: Reloader (reloads), HealthSink (probe results), Overrides (operator overrides) and the admin
-// views. Its state is only touched on the control thread (control_loop.h): the prober posts its results
-// there and AdminGate runs admin requests there, so nothing needs a lock and the query threads never
-// wait for it.
+// its pieces: Reloader (reloads), HealthSink (probe results), Overrides (operator overrides), Replication
+// (journals, NOTIFY) and the admin views. Its state is only touched on the control thread
+// (control_loop.h): the prober posts its results there, the query threads post the NOTIFYs they accept
+// and AdminGate runs admin requests there, so nothing needs a lock and the query threads never wait for it.
 #pragma once
 #include <memory>
 #include <string>
@@ -17,6 +17,8 @@
 #include "health_sink.h"
 #include "overrides.h"
 #include "reloader.h"
+#include "replication.h"
+#include "secondaries.h"
 #include "sgdns/admin/admin_server.h"
 #include "sgdns/config/config.h"
 #include "sgdns/health/prober.h"
@@ -56,6 +58,9 @@ class Control {
   /// prober pointed at its targets.
   void install(std::shared_ptr<engine::World> world);
   void update_world_metrics(const engine::World& world);
+  /// Serves `next`, made from `before` by Secondaries (a zone's new version, or its expiry): published,
+  /// journals saved and NOTIFY sent as after a reload.
+  void install_secondary(std::shared_ptr<engine::World> next, const engine::World& before);
   /// geoip.check_interval: reloads when a database file changed since it was last read (the loop asks
   /// every second; the interval decides how often that costs a stat() per file).
   void check_geoip_files();
@@ -75,8 +80,10 @@ class Control {
   Reloader reloader_;
   HealthSink health_sink_;
   Overrides overrides_;
+  Replication replication_;  // journals and NOTIFY as the served World changes
   admin::Tokens tokens_;
   std::unique_ptr<net::WorldStore> store_;
+  std::unique_ptr<Secondaries> secondaries_;  // after store_: its thread is joined before store_ goes
   std::unique_ptr<health::Prober> prober_;
   AdminGate gate_{*this};
   std::unique_ptr<admin::AdminServer> admin_;

@@ -6,9 +6,9 @@
 #pragma once
 #include <uv.h>
 
+#include <condition_variable>
 #include <exception>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,17 +39,36 @@ class ControlLoop {
   std::optional<std::invoke_result_t<F&>> call(F&& fn) {
     using R = std::invoke_result_t<F&>;
     if (on_control_thread()) return fn();
-    auto done = std::make_shared<std::promise<R>>();
-    std::future<R> result = done->get_future();
-    if (!post([done, &fn] {
+    // The outcome lives in this frame, and the control thread hands it over under the slot's lock and then
+    // touches nothing of it: so the caller alone ends the life of the result and of an exception, and every
+    // hand-over is a lock ThreadSanitizer sees (a promise frees its exception wherever its last owner
+    // lets go, through reference counts inside libstdc++ that TSan cannot see).
+    struct Slot {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool done = false;
+      std::optional<R> value;
+      std::exception_ptr error;
+    } slot;
+    if (!post([&slot, &fn] {
+          std::optional<R> value;
+          std::exception_ptr error;
           try {
-            done->set_value(fn());
+            value.emplace(fn());
           } catch (...) {
-            done->set_exception(std::current_exception());
+            error = std::current_exception();
           }
+          std::lock_guard lock(slot.mu);
+          slot.value = std::move(value);
+          slot.error = std::move(error);
+          slot.done = true;
+          slot.cv.notify_one();
         }))
       return std::nullopt;
-    return result.get();
+    std::unique_lock lock(slot.mu);
+    slot.cv.wait(lock, [&] { return slot.done; });
+    if (slot.error) std::rethrow_exception(std::move(slot.error));
+    return std::move(slot.value);
   }
 
   /// Control thread: runs posted work, signals and timers until stop().

@@ -122,7 +122,18 @@ void check_file_access(const config::Config& config) {
   }
   std::vector<std::pair<std::string, std::string>> reread;  // what a reload reads again
   if (!config.config_file.empty()) reread.emplace_back("configuration", config.config_file);
-  for (const auto& z : config.zones) reread.emplace_back("zone " + z.origin, z.file);
+  for (const auto& z : config.zones) {
+    if (z.replication.primary) {
+      // A secondary zone's copy is written next to it (a new file renamed over the old one).
+      const std::string folder = folder_of(z.file);
+      if (::access(folder.c_str(), W_OK | X_OK) != 0)
+        throw config::ConfigError("zone " + z.origin + ": the folder " + folder +
+                                  " of its copy is not writable by " + who + " (" + std::strerror(errno) +
+                                  "); transfers could not be kept");
+      if (::access(z.file.c_str(), F_OK) != 0) continue;  // not fetched yet
+    }
+    reread.emplace_back("zone " + z.origin, z.file);
+  }
   for (const auto& db : config.policy.databases) reread.emplace_back("geoip database", db.path);
   for (const auto& [what, path] : reread) {
     if (::access(path.c_str(), R_OK) != 0)

@@ -33,6 +33,7 @@ std::string describe(const engine::World& world) {
     out += z->origin_text() + " serial " + std::to_string(z->serial()) + " (" +
            std::to_string(z->record_count()) + " records)";
   }
+  if (out.empty()) out = "no zone yet (secondary zones not fetched)";
   if (world.policy) out += "; " + std::to_string(world.policy->records.size()) + " dynamic records";
   return out;
 }
@@ -142,10 +143,8 @@ std::vector<std::string> reload_warnings(const StartSettings& running, const con
   for (const auto& z : after.zones.zones()) {
     const zone::Zone* old = before.zones.exact(z->origin());
     if (!old) continue;
-    if (old->serial() == z->serial() && old->content_digest() != z->content_digest())
-      out.push_back("zone " + z->origin_text() + ": the content changed but the serial is still " +
-                    std::to_string(z->serial()) + ": secondaries will not transfer it (bump the SOA serial)");
-    else if (serial_older(z->serial(), old->serial()))
+    // A content change under the same serial is refused by world::build_world, not warned about here.
+    if (serial_older(z->serial(), old->serial()))
       out.push_back("zone " + z->origin_text() + ": the serial went backwards (" +
                     std::to_string(old->serial()) + " -> " + std::to_string(z->serial()) +
                     "): secondaries keep their newer copy");

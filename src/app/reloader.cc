@@ -44,7 +44,7 @@ Reloader::Outcome Reloader::reload(const std::string& trigger, bool dry_run, con
     // Stamped before they are read: a file replaced while this reload reads it is seen as changed at
     // the next check. Also when this reload fails, so a broken file is not retried every interval.
     if (!dry_run) remember_geoip_files(next, geoip_watch_);
-    auto world = sgdns::world::build_world(next, generation_ + 1);
+    auto world = sgdns::world::build_world(next, generation_ + 1, &serving);
     nlohmann::json changes = reload_changes(serving, *world);
     std::vector<std::string> warnings = reload_warnings(start_settings_, next, serving, *world);
     for (const auto& w : warnings) log::warn(what + ": " + w);

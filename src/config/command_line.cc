@@ -62,7 +62,7 @@ ZoneSource parse_zone_flag(const std::string& value) {
     throw ConfigError("--zone: expected ORIGIN=FILE, got \"" + value + "\"");
   std::string origin = value.substr(0, eq);
   if (origin.back() != '.') origin += '.';
-  return {origin, value.substr(eq + 1)};
+  return {origin, value.substr(eq + 1), {}};
 }
 
 }  // namespace
@@ -241,6 +241,14 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (c.zones.empty()) throw ConfigError("no zones: give --zone ORIGIN=FILE or --config FILE (see --help)");
   Problems unreadable;
   for (const ZoneSource& z : c.zones) {
+    if (z.replication.primary) {
+      // A secondary zone's file is its copy, written by us: it may not exist yet, its folder must take it.
+      const std::string::size_type slash = z.file.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : z.file.substr(0, slash == 0 ? 1 : slash);
+      if (access(dir.c_str(), W_OK) != 0)
+        unreadable.add("zone " + z.origin + ": cannot write its copy into " + dir);
+      continue;
+    }
     if (access(z.file.c_str(), R_OK) != 0) unreadable.add("zone " + z.origin + ": cannot read " + z.file);
   }
   unreadable.throw_if_any();

@@ -11,6 +11,7 @@
 #include "json_node.h"
 #include "limits_json.h"
 #include "policy_json.h"
+#include "replication_json.h"
 #include "sgdns/config/config.h"
 #include "sgdns/config/file_digest.h"
 
@@ -18,9 +19,10 @@ namespace sgdns::config {
 
 const std::vector<const char*>& top_level_keys() {
   static const std::vector<const char*> kKeys = {
-      "listen", "threads", "identity",       "zones",   "edns",    "tcp",     "transfer", "log_level",
-      "geoip",  "ecs",     "default_region", "regions", "pools",   "records", "checks",   "failover_budget",
-      "admin",  "user",    "group",          "rrl",     "cookies", "dnstap",  "fleet"};
+      "listen",    "threads",         "identity", "zones",          "edns",    "tcp",   "transfer",
+      "log_level", "geoip",           "ecs",      "default_region", "regions", "pools", "records",
+      "checks",    "failover_budget", "admin",    "user",           "group",   "rrl",   "cookies",
+      "dnstap",    "fleet",           "keys",     "journal"};
   return kKeys;
 }
 
@@ -80,14 +82,22 @@ void read_zones(const Node& n, Config& c, const std::string& base_dir) {
   n.array();
   for (std::size_t i = 0; i < n.size(); ++i) {
     Node z = n[i];
-    z.only({"origin", "file", "dnssec"});
+    z.only({"origin", "file", "dnssec", "transfer", "notify", "primary"});
     if (!z.has("origin")) z.fail("missing \"origin\"");
     if (!z.has("file")) z.fail("missing \"file\"");
     std::string origin = z["origin"].string();
     if (origin.empty()) z["origin"].fail("empty origin");
     if (origin.back() != '.') origin += '.';
-    c.zones.push_back({origin, resolve_path(base_dir, z["file"].string()), {}});
-    if (z.has("dnssec")) c.zones.back().keys = read_zone_keys(z["dnssec"], base_dir);
+    ZoneSource source{origin, resolve_path(base_dir, z["file"].string()), {}};
+    read_zone_replication(z, source);
+    if (z.has("dnssec")) {
+      // A fetched zone replaces the loaded one unsigned (world::with_zone): refuse rather than serve a
+      // signed zone that silently loses its signatures at the first transfer.
+      if (source.replication.primary)
+        z["dnssec"].fail("not supported on a secondary zone (one with \"primary\"): sign it on the primary");
+      source.keys = read_zone_keys(z["dnssec"], base_dir);
+    }
+    c.zones.push_back(std::move(source));
   }
 }
 
@@ -187,6 +197,12 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   read_transport(root, c, problems, base_dir);
   problems.attempt([&] {
     if (root.has("fleet")) read_fleet(root["fleet"], c.fleet, base_dir);
+  });
+  problems.attempt([&] {
+    if (root.has("keys")) read_keys(root["keys"], c, base_dir);
+  });
+  problems.attempt([&] {
+    if (root.has("journal")) read_journal(root["journal"], c, base_dir);
   });
   problems.throw_if_any();
   apply_defaults(c);

@@ -7,8 +7,8 @@
 namespace sgdns::config {
 
 void read_tcp(const Node& n, TcpLimits& tcp) {
-  n.only(
-      {"idle_timeout", "max_connections", "max_per_source", "query_timeout", "reply_timeout", "max_pending"});
+  n.only({"idle_timeout", "max_connections", "max_per_source", "query_timeout", "reply_timeout",
+          "max_pending", "max_transfers"});
   auto timeout = [&n](const char* key, long lo_ms) { return n[key].duration_ms(lo_ms, 3'600'000); };
   if (n.has("idle_timeout")) tcp.idle_timeout_ms = timeout("idle_timeout", 100);
   if (n.has("query_timeout")) tcp.query_timeout_ms = timeout("query_timeout", 10);
@@ -18,6 +18,7 @@ void read_tcp(const Node& n, TcpLimits& tcp) {
   if (n.has("max_per_source"))
     tcp.max_per_source = static_cast<int>(n["max_per_source"].integer(1, 1'000'000));
   // At least one largest reply, so that any single query can always be answered.
+  if (n.has("max_transfers")) tcp.max_transfers = static_cast<int>(n["max_transfers"].integer(1, 10'000));
   if (n.has("max_pending"))
     tcp.max_pending = static_cast<std::size_t>(n["max_pending"].integer(65'537, 64L * 1024 * 1024));
 }

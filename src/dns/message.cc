@@ -114,6 +114,18 @@ struct Problems {
   }
 }
 
+/// When `header` and `rdata` are an SOA record's, records its serial in `q` (MNAME and RNAME stepped over).
+void read_soa_serial(const RrHeader& header, WireReader rdata, Query& q) noexcept {
+  if (header.type != rrtype::kSOA) return;
+  std::uint8_t scratch[kMaxNameLen];
+  (void)rdata.name(scratch, true);
+  (void)rdata.name(scratch, true);
+  const std::uint8_t* fixed = rdata.group<20>();  // SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM
+  if (!rdata.ok()) return;
+  q.soa_serial = load_u32(fixed);
+  q.has_soa_serial = true;
+}
+
 /// Everything after the header. Stops early when the packet's structure cannot be followed; problems are
 /// recorded in `problems` and whatever was parsed before that stays in `q`.
 [[gnu::noinline]] void parse_body(std::span<const std::uint8_t> pkt, std::uint16_t qdcount,
@@ -142,8 +154,9 @@ struct Problems {
     }
   }
 
-  // Answer and authority records (not allowed in a QUERY, but a NOTIFY or UPDATE may carry them) are
-  // skipped so that the OPT record in the additional section can still be found and echoed.
+  // Answer and authority records are not allowed in a QUERY, but an IXFR query carries the client's SOA
+  // in the authority section and a NOTIFY may carry the new SOA in the answer section: their serial is
+  // kept. Others are skipped so that the OPT record in the additional section can still be found.
   RrHeader header;
   WireReader rdata(std::span<const std::uint8_t>{});
   for (std::uint32_t i = 0; i < other_count; ++i) {
@@ -151,6 +164,7 @@ struct Problems {
       problems.formerr = true;
       return;
     }
+    read_soa_serial(header, rdata, q);
   }
 
   bool seen_opt = false;
@@ -160,7 +174,8 @@ struct Problems {
       problems.formerr = true;
       return;
     }
-    if (header.type != rrtype::kOPT) continue;  // e.g. TSIG: not acted on, only stepped over
+    if (header.type == rrtype::kTSIG) q.has_tsig = i + 1 == arcount;  // checked by the transport
+    if (header.type != rrtype::kOPT) continue;
     if (seen_opt || owner_len != 1) {
       // RFC 6891 section 6.1.1: more than one OPT, or an OPT not owned by the root, is FORMERR.
       problems.formerr = true;
@@ -186,6 +201,8 @@ ParseStatus parse_query(std::span<const std::uint8_t> pkt, Query& q) noexcept {
   q.qname[0] = q.lqname[0] = 0;
   q.qname_len = 0;
   q.qtype = q.qclass = 0;
+  q.has_soa_serial = q.has_tsig = false;
+  q.soa_serial = 0;
   q.edns = Edns{};
   WireReader r(pkt);
   const std::uint8_t* h = r.group<kHeaderSize>();
@@ -202,10 +219,16 @@ ParseStatus parse_query(std::span<const std::uint8_t> pkt, Query& q) noexcept {
   const std::uint16_t arcount = load_u16(h + 10);
 
   Problems problems;
-  if (qdcount != 1 || ancount != 0 || nscount != 0) problems.formerr = true;
+  if (qdcount != 1) problems.formerr = true;
   // The body is parsed even when the answer is already decided so the reply can echo question and EDNS.
   parse_body(pkt, qdcount, std::uint32_t{ancount} + nscount, arcount, q, problems);
-  if (q.opcode != opcode::kQuery) return ParseStatus::NotImp;
+  // Only two shapes carry records before the additional section: an IXFR query with exactly the client's
+  // SOA in the authority section, and a NOTIFY with at most the new SOA in the answer section.
+  const bool ixfr = q.opcode == opcode::kQuery && q.qtype == rrtype::kIXFR && ancount == 0 && nscount == 1 &&
+                    q.has_soa_serial;
+  const bool notify = q.opcode == opcode::kNotify && nscount == 0 && ancount <= 1;
+  if ((ancount != 0 || nscount != 0) && !ixfr && !notify) problems.formerr = true;
+  if (q.opcode != opcode::kQuery && q.opcode != opcode::kNotify) return ParseStatus::NotImp;
   if (problems.formerr) return ParseStatus::FormErr;
   if (problems.badvers) return ParseStatus::BadVers;
   return ParseStatus::Ok;

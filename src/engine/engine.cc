@@ -103,6 +103,12 @@ struct Decision {
 
 Decision decide(const World& world, const Client& client, Scratch& s, dns::Writer& w) noexcept {
   const dns::Query& q = s.query;
+  if (q.opcode == dns::opcode::kNotify) {
+    std::uint16_t rc = 0;
+    s.plan.limit_name = q.lqname;
+    const bool accepted = accept_notify(world, client, q, rc);
+    return {accepted ? Outcome::Notify : Outcome::Refused, rc, accepted, false};
+  }
   if (q.qclass == dns::rrclass::kCH) {
     bool aa = false;
     s.plan.limit_name = q.lqname;
@@ -115,6 +121,11 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
   if (q.qtype == rrtype::kAXFR || q.qtype == rrtype::kIXFR) {
     // RFC 5936 4.2: zone transfers run over TCP only.
     if (client.transport == Transport::Tcp) return {Outcome::Transfer, rcode::kNoError, true, false};
+    if (q.qtype == rrtype::kIXFR) {
+      s.plan.limit_name = q.lqname;
+      const std::uint16_t rc = answer_udp_ixfr(world, client, q, w);
+      return {rc == rcode::kNoError ? Outcome::Answer : Outcome::Refused, rc, rc == rcode::kNoError, false};
+    }
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   }
   if (q.qtype == rrtype::kOPT) return {Outcome::FormErr, rcode::kFormErr, false, false};
@@ -122,6 +133,9 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   const zone::Zone* zone = world.zones.find_zone(q.lqname, q.qname_len);
   if (!zone) return {Outcome::Refused, rcode::kRefused, false, false};
+  // A secondary zone the primary has not confirmed within the SOA expire (RFC 1035 section 3.3.13).
+  if (!world.expired.empty() && zone_expired(world, zone))
+    return {Outcome::ServFail, rcode::kServFail, false, false};
   // RFC 4035 3.1.4.1: DS at a zone's apex is the parent's data; answer it from the parent when we serve it.
   if (q.qtype == rrtype::kDS && q.lqname[0] != 0 && dns::name_equal(q.lqname, zone->origin())) {
     if (const zone::Zone* parent = world.zones.find_zone(dns::parent_name(q.lqname))) zone = parent;
@@ -168,6 +182,7 @@ Reply answer(const World& world, std::span<const std::uint8_t> pkt, const Client
   const CookieCheck cookie = check_cookie(world.options.cookies, q, client, s.server_cookie);
   dns::Writer w(out.data(), std::min<std::size_t>(out.size(), dns::kMaxMessage));
   std::size_t limit = client.transport == Transport::Udp ? udp_limit(world, q, client) : dns::kMaxMessage;
+  limit -= std::min<std::size_t>(client.reserve, limit - dns::kHeaderSize);
   w.begin(q.id, kQR | (q.flags & (kOpcodeMask | kRD | kCD)));
   w.set_limit(limit - opt_size(world, q, cookie));
   if (q.has_question) (void)w.put_question(q.qname, q.qtype, q.qclass);

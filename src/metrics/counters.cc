@@ -10,10 +10,10 @@ namespace sgdns::metrics {
 namespace {
 namespace rrtype = dns::rrtype;
 constexpr std::uint16_t kQtypeOrder[kQtypes - 1] = {
-    rrtype::kA,   rrtype::kAAAA, rrtype::kCNAME, rrtype::kMX,  rrtype::kNS,  rrtype::kSOA,
-    rrtype::kTXT, rrtype::kSRV,  rrtype::kPTR,   rrtype::kCAA, rrtype::kANY, rrtype::kAXFR};
+    rrtype::kA,   rrtype::kAAAA, rrtype::kCNAME, rrtype::kMX,  rrtype::kNS,   rrtype::kSOA, rrtype::kTXT,
+    rrtype::kSRV, rrtype::kPTR,  rrtype::kCAA,   rrtype::kANY, rrtype::kAXFR, rrtype::kIXFR};
 constexpr const char* kQtypeLabels[kQtypes] = {"A",   "AAAA", "CNAME", "MX",  "NS",   "SOA",  "TXT",
-                                               "SRV", "PTR",  "CAA",   "ANY", "AXFR", "other"};
+                                               "SRV", "PTR",  "CAA",   "ANY", "AXFR", "IXFR", "other"};
 constexpr const char* kTcpCloseLabels[kTcpCloseCauses] = {"peer_closed",  "error",         "bad_frame",
                                                           "idle_timeout", "query_timeout", "reply_timeout",
                                                           "evicted",      "source_limit",  "shutdown"};

@@ -238,6 +238,12 @@ Metrics::Metrics()
                            .Name("sgdns_override_changes_total")
                            .Help("Operator overrides set or cleared")
                            .Register(*registry_)),
+      zone_transfers_in(prometheus::BuildCounter()
+                            .Name("sgdns_zone_transfers_in_total")
+                            .Help("Secondary zones' refreshes from their primary: ok (a new version served), "
+                                  "current (the primary has no newer one), failed (no transfer), rejected "
+                                  "(transferred but failed the zone checks: the old version is kept)")
+                            .Register(*registry_)),
       state_file_quarantined(
           prometheus::BuildCounter()
               .Name("sgdns_state_file_quarantined_total")
@@ -335,6 +341,11 @@ void Metrics::set_dnstap_source(DnstapCounts source) {
   dnstap_ = std::move(source);
 }
 
+void Metrics::set_notify_source(NotifyCounts source) {
+  std::lock_guard lock(dnstap_mu_);
+  notify_ = std::move(source);
+}
+
 std::string Metrics::scrape() {
   auto families = registry_->Collect();
   auto more = queries_->Collect();
@@ -348,6 +359,24 @@ std::string Metrics::scrape() {
                                prometheus::MetricType::Counter,
                                {}};
     for (const auto& [result, n] : {std::pair{"sent", sent}, std::pair{"dropped", dropped}}) {
+      prometheus::ClientMetric m;
+      m.label = {{"result", result}};
+      m.counter.value = static_cast<double>(n);
+      f.metric.push_back(m);
+    }
+    families.push_back(std::move(f));
+  }
+  if (notify_) {
+    const NotifyTotals t = notify_();
+    prometheus::MetricFamily f{
+        "sgdns_notifies_total",
+        "NOTIFY messages: sent (datagrams, retries included), acknowledged and failed "
+        "(targets answered NOERROR, or an error or nothing after every retry), received "
+        "(accepted from a secondary zone's primary)",
+        prometheus::MetricType::Counter,
+        {}};
+    for (const auto& [result, n] : {std::pair{"sent", t.sent}, std::pair{"acknowledged", t.acknowledged},
+                                    std::pair{"failed", t.failed}, std::pair{"received", t.received}}) {
       prometheus::ClientMetric m;
       m.label = {{"result", result}};
       m.counter.value = static_cast<double>(n);

@@ -5,7 +5,10 @@
 #include <ctime>
 #include <limits>
 
+#include "sgdns/dns/address.h"
 #include "sgdns/dns/wire_reader.h"
+#include "sgdns/dns/writer.h"
+#include "sgdns/util/log.h"
 #include "survived_error.h"
 
 namespace sgdns::net {
@@ -99,6 +102,8 @@ bool TcpConnection::answer_waiting() {
   dns::WireReader stream({in.data(), in.size()});
   std::span<const std::uint8_t> msg;
   while (!over_bound()) {
+    if (transfer && !pump_transfer()) break;
+    if (transfer) break;  // queries pipelined behind a transfer wait for it
     const dns::FrameStatus frame = dns::read_frame(stream, msg);
     if (frame == dns::FrameStatus::Incomplete) break;
     if (frame == dns::FrameStatus::Empty) {
@@ -106,6 +111,10 @@ bool TcpConnection::answer_waiting() {
       break;
     }
     engine::Reply reply = engine::answer(world, msg, client, x.scratch, x.out);
+    client.key = nullptr;
+    if (x.scratch.query.has_tsig)
+      reply = engine::answer_signed(world, msg, client, x.scratch, x.out, client.now);
+    if (reply.outcome == engine::Outcome::Notify) x.store.notified(x.scratch.query.lqname);
     if (x.counters)
       x.counters->count(1, x.scratch.query, reply,
                         reply.size == 0 && reply.outcome != engine::Outcome::Transfer);
@@ -116,8 +125,7 @@ bool TcpConnection::answer_waiting() {
           {msg, {x.out.data(), sent}, client.address, engine::Transport::Tcp, reply.region, reply.pool});
     }
     if (reply.outcome == engine::Outcome::Transfer) {
-      engine::transfer(world, client, x.scratch,
-                       [this](std::span<const std::uint8_t> m) { append_frame(m); });
+      start_transfer(world, client);
     } else if (reply.size > 0) {
       append_frame({x.out.data(), reply.size});
     }
@@ -135,6 +143,38 @@ bool TcpConnection::answer_waiting() {
   // reading resumes.
   if (over_bound()) partial_since = 0;
   return ok;
+}
+
+void TcpConnection::start_transfer(const engine::World& world, const engine::Client& client) {
+  TcpContext& x = *ctx;
+  if (x.transfers >= x.limits.max_transfers) {
+    // At the cap a secondary is told to come back later (it retries on its SOA retry timer) rather than
+    // queued: each transfer in progress holds a zone version in memory.
+    log::warn("transfer to " + dns::ip_text(client.address) + ": refused, " + std::to_string(x.transfers) +
+              " transfers in progress (tcp.max_transfers)");
+    dns::Writer w(x.out.data(), x.out.size());
+    w.begin(x.scratch.query.id, dns::flag::kQR | dns::rcode::kServFail);
+    (void)w.put_question(x.scratch.query.qname, x.scratch.query.qtype, x.scratch.query.qclass);
+    append_frame({x.out.data(), w.finish()});
+    return;
+  }
+  ++x.transfers;
+  transfer = std::make_unique<engine::TransferStream>(world, client, x.scratch);
+}
+
+bool TcpConnection::pump_transfer() {
+  TcpContext& x = *ctx;
+  const auto now = static_cast<std::uint64_t>(std::time(nullptr));
+  while (!over_bound()) {
+    const std::size_t size = transfer->next(x.out, now);
+    if (size > 0) append_frame({x.out.data(), size});
+    if (transfer->done()) {
+      transfer.reset();
+      --x.transfers;
+      return true;
+    }
+  }
+  return false;
 }
 
 void TcpConnection::append_frame(std::span<const std::uint8_t> m) {
@@ -191,7 +231,7 @@ void TcpConnection::on_written(uv_write_t* req, int status) {
     if (c->pending.empty()) c->active_since = uv_now(c->ctx->loop);  // drained: idle from now
   }
   // Queries held back by the backlog are answered now that it shrank.
-  if (!c->over_bound() && !c->in.empty() && !c->answer_waiting()) {
+  if (!c->over_bound() && (!c->in.empty() || c->transfer) && !c->answer_waiting()) {
     c->close(metrics::TcpClose::BadFrame);
     return;
   }
@@ -247,6 +287,10 @@ void TcpConnection::on_timer(uv_timer_t* t) {
 void TcpConnection::close(metrics::TcpClose cause) {
   if (closing) return;
   closing = true;
+  if (transfer) {
+    transfer.reset();
+    --ctx->transfers;
+  }
   if (ctx->counters)
     metrics::WorkerCounters::bump(ctx->counters->tcp_closed[static_cast<std::size_t>(cause)]);
   if (registered) ctx->slots.remove(slot, source);

@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sgdns/engine/engine.h"
@@ -28,6 +29,7 @@ struct TcpContext {
   metrics::WorkerCounters* counters = nullptr;
   dnstap::Producer* dnstap = nullptr;  // null: dnstap off
   TcpSlots slots;
+  int transfers = 0;  // zone transfers in progress, against limits.max_transfers
   std::uint8_t read_buffer[65536 + 2];
 };
 
@@ -53,6 +55,10 @@ struct TcpConnection {
   /// False on a framing error.
   bool answer_waiting();
   void append_frame(std::span<const std::uint8_t> message);
+  /// Starts the zone transfer the query in ctx->scratch asked for, or refuses it at the cap.
+  void start_transfer(const engine::World& world, const engine::Client& client);
+  /// Adds transfer messages while the backlog allows; true once the transfer is complete.
+  bool pump_transfer();
   /// Hands the next chunk of replies to libuv, and stops or resumes reading by the backlog.
   void flush();
   void set_reading(bool on);
@@ -73,6 +79,9 @@ struct TcpConnection {
   std::vector<std::uint8_t> pending;   // replies not yet handed to libuv
   std::vector<std::uint8_t> inflight;  // replies being written, from inflight_off
   std::size_t inflight_off = 0;
+  /// The zone transfer being sent: its next message is made only when the backlog has room, so a
+  /// transfer holds at most max_pending bytes however large the zone; queries pipelined behind it wait.
+  std::unique_ptr<engine::TransferStream> transfer;
   std::size_t chunk = 0;  // bytes of the write in progress
   uv_write_t write_req{};
   bool reading = true;

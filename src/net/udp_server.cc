@@ -54,7 +54,8 @@ struct UdpServer::Worker {
   std::string where;  // "udp ADDR:PORT", for the log
   rrl::Limiter* limiter = nullptr;
   rrl::WorkerState rrl_state;
-  dnstap::Producer* dnstap = nullptr;  // null: dnstap off
+  dnstap::Producer* dnstap = nullptr;        // null: dnstap off
+  const WorldStore* notify_store = nullptr;  // for NOTIFY received
 
   void run(WorldStore& store, const std::atomic<bool>& stopping);
   int receive();
@@ -135,7 +136,13 @@ void UdpServer::Worker::answer_batch(const engine::World& world, int received) {
     engine::Client client{peer, engine::Transport::Udp};
     client.now = static_cast<std::uint32_t>(wall.tv_sec);
     std::span<std::uint8_t> buffer{out[replies].data(), out[replies].size()};
-    engine::Reply reply = engine::answer(world, {in[i].data(), in_msgs[i].msg_len}, client, scratch, buffer);
+    const std::span<const std::uint8_t> query{in[i].data(), in_msgs[i].msg_len};
+    engine::Reply reply = engine::answer(world, query, client, scratch, buffer);
+    // Signed queries (secondaries, primaries' NOTIFY) are rare and cost an HMAC anyway: answered again.
+    if (scratch.query.has_tsig)
+      reply = engine::answer_signed(world, query, client, scratch, buffer,
+                                    static_cast<std::uint64_t>(wall.tv_sec));
+    if (reply.outcome == engine::Outcome::Notify) notify_store->notified(scratch.query.lqname);
     reply = limit_udp_reply(world, *limiter, rrl_state, scratch, reply, peer, now_us, buffer, counters);
     if (counters) counters->count(0, scratch.query, reply, reply.size == 0);
     if (dnstap)  // what was received and what is sent (after rate limiting: nothing, a slip, or the answer)
@@ -223,6 +230,7 @@ UdpServer::UdpServer(const std::vector<dns::SocketAddress>& listen, int workers,
       worker->limiter = limiter_.get();
       worker->where = "udp " + address.text;
       if (dnstap) worker->dnstap = &dnstap->producer(workers_.size());
+      worker->notify_store = &store_;
       workers_.push_back(std::move(worker));
       workers_.back()->fd = bind_udp(address, workers_.back()->pktinfo);
     }

@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include "sgdns/dns/name.h"
+
 // ThreadSanitizer cannot see liburcu's grace periods (the library is not instrumented), so it would
 // report every World freed after synchronize_rcu() as racing with the readers that used it before
 // their quiescent point. These annotations state what liburcu guarantees, and nothing more: whatever a
@@ -77,6 +79,10 @@ void WorldStore::offline() noexcept {
 }
 void WorldStore::online() noexcept {
   urcu_qsbr_thread_online();
+}
+
+void WorldStore::notified(const std::uint8_t* origin) const {
+  if (notify_) notify_(dns::name_to_text(origin));
 }
 
 }  // namespace sgdns::net

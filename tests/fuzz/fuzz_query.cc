@@ -48,12 +48,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                         (data[0] & 1) ? engine::Transport::Tcp : engine::Transport::Udp};
   std::span<std::uint8_t> buffer(out.data(), client.transport == engine::Transport::Udp ? 4096 : out.size());
   engine::Reply reply = engine::answer(fuzz_world(), {data + 1, size - 1}, client, scratch, buffer);
+  // Signed queries and NOTIFY: the TSIG record is found and checked (dns/tsig.cc) before answering.
+  if (scratch.query.has_tsig)
+    reply = engine::answer_signed(fuzz_world(), {data + 1, size - 1}, client, scratch, buffer, 1'700'000'000);
   if (reply.size > buffer.size()) __builtin_trap();
   if (client.transport == engine::Transport::Udp && reply.size > 4096) __builtin_trap();
   if (reply.outcome == engine::Outcome::Transfer) {
-    engine::transfer(fuzz_world(), client, scratch, [](std::span<const std::uint8_t> m) {
-      if (m.size() > 65535) __builtin_trap();
-    });
+    engine::TransferStream stream(fuzz_world(), client, scratch);
+    while (const std::size_t n = stream.next(out, 0))
+      if (n > 65535) __builtin_trap();
   }
   return 0;
 }

@@ -290,9 +290,11 @@ std::string run_case(const fs::path& dir, const fs::path& file) {
     out << ";; " << line << "\n";
     if (reply.outcome == engine::Outcome::Transfer) {
       int messages = 0;
-      engine::transfer(world, client, scratch, [&](std::span<const std::uint8_t> m) {
-        out << "message " << ++messages << "\n" << describe_reply({m.begin(), m.end()});
-      });
+      engine::TransferStream stream(world, client, scratch);
+      std::vector<std::uint8_t> m(dns::kMaxMessage);
+      while (const std::size_t size = stream.next(m, 0))
+        out << "message " << ++messages << "\n"
+            << describe_reply({m.begin(), m.begin() + static_cast<std::ptrdiff_t>(size)});
     } else {
       out << describe_reply({buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(reply.size)});
     }

@@ -226,9 +226,12 @@ TEST_CASE("a CSK double-signature rollover with a DS change at the parent keeps 
     CHECK(nx.ad);
     return www.ad && nx.ad;
   };
+  // Each reload writes the parent zone with a new serial: its DS set is the parent's data, and sgdns
+  // refuses a changed zone under an unchanged serial.
+  uint32_t parent_serial = 1;
   auto reload = [&] {
     sgdns.write_config(setup);
-    sgdns.dir().write("geo.test.zone", geo_zone(1, setup.extra_zone_records));
+    sgdns.dir().write("geo.test.zone", geo_zone(++parent_serial, setup.extra_zone_records));
     REQUIRE(sgdns.server().signal(SIGHUP));
   };
   auto ds_tags = [](const Reply& r) {

@@ -69,9 +69,19 @@ struct ZoneKeySource {
 };
 
 struct ZoneSource {
+  ZoneSource() = default;
+  ZoneSource(std::string o, std::string f, engine::ZoneReplication r = {})
+      : origin(std::move(o)), file(std::move(f)), replication(std::move(r)) {}
   std::string origin;  // absolute, with the trailing dot
+  std::string file;    // for a secondary zone: where the copy fetched from the primary is kept
+  engine::ZoneReplication replication;
+  std::vector<ZoneKeySource> keys = {};  // DNSSEC keys; none: the zone is served unsigned
+};
+
+/// A TSIG key named in the configuration; its secret is in `file` (BIND, Knot or NSD key format).
+struct KeySource {
+  std::string name;  // lowercase, with the trailing dot
   std::string file;
-  std::vector<ZoneKeySource> keys = {};  // none: the zone is served unsigned
 };
 
 /// The admin HTTP port (docs/configuration.md `admin`); off unless a listen address is given.
@@ -122,6 +132,10 @@ struct TcpLimits {
   int max_per_source = 64;
   /// Replies one connection may have waiting before its next query is parsed.
   std::size_t max_pending = 64 * 1024;
+  /// Zone transfers sent at once. Each holds the zone version it started from (a reload frees the old
+  /// one only when the last transfer of it ends) and costs a core while the reader keeps up; 16 lets a
+  /// fleet of secondaries refresh together, as BIND's transfers-out default (10) does, with some room.
+  int max_transfers = 16;
 };
 
 struct Config {
@@ -129,6 +143,10 @@ struct Config {
   std::string config_sha256;      // hex SHA-256 of the file's bytes as read (compare with `sha256sum`)
   std::vector<std::string> argv;  // the command line, re-read on reload
   std::vector<ZoneSource> zones;
+  std::vector<KeySource> keys;
+  /// Where each zone's IXFR journal is kept (<dir>/<origin>journal); empty: journals in memory only.
+  std::string journal_dir;
+  zone::JournalLimits journal_limits;
   std::vector<dns::SocketAddress> listen;
   int threads = 0;  // UDP workers; 0 = one per core
   TcpLimits tcp;

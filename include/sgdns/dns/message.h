@@ -38,7 +38,7 @@ enum class ParseStatus : std::uint8_t {
   Ok,
   Drop,     // QR set or shorter than a header: no reply at all
   FormErr,  // malformed; `has_question`/`edns.present` say what can be echoed
-  NotImp,   // opcode other than QUERY
+  NotImp,   // opcode other than QUERY and NOTIFY
   BadVers,  // EDNS version above 0 (RFC 6891 section 6.1.3)
 };
 
@@ -52,6 +52,13 @@ struct Query {
   std::size_t qname_len = 0;
   std::uint16_t qtype = 0;
   std::uint16_t qclass = 0;
+  /// The SOA serial an IXFR query carries in its authority section (RFC 1995 section 3), or a NOTIFY in
+  /// its answer section (RFC 1996 section 3.7).
+  bool has_soa_serial = false;
+  std::uint32_t soa_serial = 0;
+  /// The last additional record is a TSIG record: the transport verifies it (dns/tsig.h) and signs the
+  /// reply.
+  bool has_tsig = false;
   Edns edns;
 };
 

@@ -9,7 +9,8 @@ namespace rrtype {
 inline constexpr std::uint16_t kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kHINFO = 13, kMX = 15,
                                kTXT = 16, kAAAA = 28, kSRV = 33, kNAPTR = 35, kDNAME = 39, kOPT = 41,
                                kDS = 43, kRRSIG = 46, kNSEC = 47, kDNSKEY = 48, kSVCB = 64, kHTTPS = 65,
-                               kCAA = 257, kIXFR = 251, kAXFR = 252, kMAILB = 253, kMAILA = 254, kANY = 255;
+                               kCAA = 257, kTSIG = 250, kIXFR = 251, kAXFR = 252, kMAILB = 253, kMAILA = 254,
+                               kANY = 255;
 }  // namespace rrtype
 
 namespace rrclass {
@@ -17,12 +18,12 @@ inline constexpr std::uint16_t kIN = 1, kCH = 3, kNONE = 254, kANY = 255;
 }
 
 namespace opcode {
-inline constexpr std::uint8_t kQuery = 0;
+inline constexpr std::uint8_t kQuery = 0, kNotify = 4;
 }
 
 namespace rcode {
 inline constexpr std::uint16_t kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4,
-                               kRefused = 5, kBadVers = 16, kBadCookie = 23;
+                               kRefused = 5, kNotAuth = 9, kBadVers = 16, kBadCookie = 23;
 }
 
 namespace flag {  // bits of the 16-bit header flags word

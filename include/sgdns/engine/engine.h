@@ -12,7 +12,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "sgdns/dns/message.h"
 #include "sgdns/dnssec/signed_zone.h"
@@ -33,6 +36,11 @@ struct Client {
   /// Seconds since 1970, for DNS Cookie timestamps: the transport reads the clock (once per batch), so
   /// the engine never does.
   std::uint32_t now = 0;
+  /// The TSIG key the query was verified with (answer_signed() sets it), for transfer ACLs and NOTIFY.
+  const dns::TsigKey* key = nullptr;
+  /// Bytes kept free at the end of a UDP reply for a record the caller appends (answer_signed(): the
+  /// TSIG record), so that truncation happens before the client's payload limit, not after it.
+  std::uint16_t reserve = 0;
 };
 
 enum class Outcome : std::uint8_t {
@@ -46,7 +54,8 @@ enum class Outcome : std::uint8_t {
   BadVers,
   ServFail,
   Drop,
-  Transfer
+  Transfer,
+  Notify  // a NOTIFY from a zone's primary, answered: the transport tells the secondary side (net)
 };
 
 /// Most addresses one dynamic answer may carry (a record's max_answers is checked against it at load).
@@ -144,6 +153,9 @@ struct Scratch {
   std::uint8_t server_cookie[dns::kServerCookieSize];           // the one the reply carries
   /// When set, each dynamic decision is recorded there (trace.h, for explain); null on the query path.
   Trace* trace = nullptr;
+  /// The MAC of a verified TSIG request (answer_signed()), which the reply's signature chains; empty
+  /// otherwise. Only signed queries (secondaries) ever fill it.
+  std::vector<std::uint8_t> tsig_mac;
 };
 
 struct Reply {
@@ -174,11 +186,39 @@ struct Reply {
 [[nodiscard]] Reply slip_reply(const World& world, const Scratch& scratch, const Reply& reply,
                                std::span<std::uint8_t> out) noexcept;
 
-/// Zone transfer (RFC 5936) for the AXFR/IXFR query left in `scratch.query` by answer() returning
-/// Outcome::Transfer: emits the SOA, every RRset, the SOA again, packed into messages of at most 65535
-/// bytes handed one at a time to `emit`. Refuses (one REFUSED message) when the client is not allowed or
-/// the name is not a served zone's origin.
-void transfer(const World& world, const Client& client, const Scratch& scratch,
-              const std::function<void(std::span<const std::uint8_t>)>& emit);
+/// Answers a query that carries a TSIG record (Scratch::query.has_tsig after answer()): verifies it
+/// against the World's keys (RFC 8945 section 5.2), answers it knowing the key, and signs the reply.
+/// A bad signature, an unknown key or a clock too far off gets NOTAUTH with the TSIG error (BADSIG,
+/// BADKEY, BADTIME), unsigned except BADTIME. Over TCP an AXFR/IXFR returns Outcome::Transfer with the
+/// key in `client.key` and the request MAC in `scratch.tsig_mac`, for TransferStream. Allocates: it is
+/// never on the path of unsigned queries.
+[[nodiscard]] Reply answer_signed(const World& world, std::span<const std::uint8_t> pkt, Client& client,
+                                  Scratch& scratch, std::span<std::uint8_t> out, std::uint64_t now);
+
+/// A zone transfer (AXFR, RFC 5936; IXFR from the journal, RFC 1995) produced one message at a time, as
+/// the transport can take it: no whole-zone buffer. It holds the zone version and journal it started
+/// from, so a reload meanwhile neither waits for it nor changes it. Refusals are one REFUSED message.
+class TransferStream {
+ public:
+  /// For the AXFR/IXFR query left in `scratch` by answer() (or answer_signed()) returning
+  /// Outcome::Transfer. Logs the transfer (who, which zone, which kind).
+  TransferStream(const World& world, const Client& client, const Scratch& scratch);
+  ~TransferStream();
+  TransferStream(const TransferStream&) = delete;
+  TransferStream& operator=(const TransferStream&) = delete;
+
+  /// Writes the next message into `out` (at least 65535 bytes) and returns its size; 0 once every
+  /// message has been produced.
+  [[nodiscard]] std::size_t next(std::span<std::uint8_t> out, std::uint64_t now);
+  [[nodiscard]] bool done() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+/// True when `client` may transfer `zone`: the zone's own transfer rules (address and key) when it has
+/// any, else the global allow list by address.
+[[nodiscard]] bool transfer_allowed(const World& world, const zone::Zone& zone, const Client& client);
 
 }  // namespace sgdns::engine

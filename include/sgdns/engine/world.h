@@ -6,12 +6,18 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+#include <unordered_map>
+
+#include "sgdns/dns/address.h"
 #include "sgdns/dns/cookie.h"
 #include "sgdns/dns/prefix.h"
+#include "sgdns/dns/tsig.h"
 #include "sgdns/dnssec/signed_zone.h"
 #include "sgdns/health/table.h"
 #include "sgdns/policy/policy.h"
 #include "sgdns/rrl/settings.h"
+#include "sgdns/zone/journal.h"
 #include "sgdns/zone/zone_set.h"
 
 namespace sgdns::engine {
@@ -39,6 +45,27 @@ struct Options {
   rrl::Settings rrl;  // applied by the UDP transport around answer(), never inside it
 };
 
+/// One entry of a zone's transfer ACL: a client may transfer when its address is in `prefix` (if set) and
+/// its request is signed with `key` (if named). Both set: both needed.
+struct TransferRule {
+  std::optional<Prefix> prefix;
+  std::string key;  // the key's name, lowercase with the trailing dot; empty: no signature needed
+};
+
+/// A server to send NOTIFY to, or to transfer from, and the key to sign with (empty: unsigned).
+struct Peer {
+  dns::SocketAddress address;
+  std::string key;
+};
+
+/// Replication settings of one zone (docs/configuration.md, "zones").
+struct ZoneReplication {
+  bool transfer_set = false;  // else Options::axfr_allow decides, by address alone
+  std::vector<TransferRule> transfer;
+  std::vector<Peer> notify;     // told on every serial change
+  std::optional<Peer> primary;  // set: a secondary zone, fetched from there
+};
+
 struct World {
   std::uint64_t generation = 0;
   zone::ZoneSet zones;
@@ -62,6 +89,20 @@ struct World {
   /// what /v1/status reports is what is served, whatever was written to the file since.
   std::string config_file;
   std::string config_sha256;
+  /// TSIG keys by name (lowercase text with the trailing dot).
+  std::unordered_map<std::string, dns::TsigKey> keys;
+  /// Per served zone: its replication settings (zones without any have none here) and its IXFR journal.
+  std::unordered_map<const zone::Zone*, ZoneReplication> replication;
+  std::unordered_map<const zone::Zone*, std::shared_ptr<const zone::Journal>> journals;
+  /// Secondary zones past their SOA expire without reaching the primary: answered SERVFAIL.
+  std::vector<const zone::Zone*> expired;
+
+  /// The key named by the lowercase wire name `lname`, or null.
+  [[nodiscard]] const dns::TsigKey* find_key(const std::uint8_t* lname) const;
+  [[nodiscard]] const ZoneReplication* replication_of(const zone::Zone* z) const {
+    auto it = replication.find(z);
+    return it == replication.end() ? nullptr : &it->second;
+  }
 };
 
 }  // namespace sgdns::engine

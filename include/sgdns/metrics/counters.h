@@ -14,7 +14,7 @@
 namespace sgdns::metrics {
 
 inline constexpr std::size_t kTransports = 2;    // udp, tcp
-inline constexpr std::size_t kQtypes = 13;       // see qtype_bucket()
+inline constexpr std::size_t kQtypes = 14;       // see qtype_bucket()
 inline constexpr std::size_t kRcodes = 9;        // see rcode_bucket(); the last is "dropped"
 inline constexpr std::size_t kRrlKinds = 5;      // rrl::Kind, labelled by rrl::kind_label()
 inline constexpr std::size_t kCookieChecks = 4;  // engine::CookieCheck: none, new, bad, valid

@@ -49,6 +49,16 @@ class Metrics {
   /// cleared (an empty function) before what it reads goes away.
   void set_dnstap_source(DnstapCounts source);
 
+  /// NOTIFY totals since start: sent (datagrams, retries included), acknowledged and failed (targets),
+  /// and received (accepted from a primary).
+  struct NotifyTotals {
+    std::uint64_t sent = 0, acknowledged = 0, failed = 0, received = 0;
+  };
+  using NotifyCounts = std::function<NotifyTotals()>;
+  /// While set, scrapes export sgdns_notifies_total{result="sent|acknowledged|failed|received"} from it;
+  /// cleared before what it reads goes away.
+  void set_notify_source(NotifyCounts source);
+
   /// One figure per name (a record, an endpoint), for alert rules to compare live metrics with.
   using Figures = std::vector<std::pair<std::string, double>>;
   /// What the configuration now being served promises, set at every load: its SHA-256
@@ -68,6 +78,8 @@ class Metrics {
   /// 1 when the last reload was installed (or none was tried yet), 0 after a refused one.
   prometheus::Gauge& config_last_reload_successful;
   prometheus::Family<prometheus::Counter>& override_changes;
+  /// Refreshes of secondary zones from their primary, by zone and result (ok, current, failed, rejected).
+  prometheus::Family<prometheus::Counter>& zone_transfers_in;
   /// A corrupt or unreadable admin.state_file moved aside at start (the server started without it).
   prometheus::Counter& state_file_quarantined;
   /// The fleet (etcd): 1 while the watch is open; the last etcd revision applied; seconds from an override's
@@ -99,6 +111,7 @@ class Metrics {
   prometheus::Gauge& failover_budget_;
   std::mutex dnstap_mu_;  // set by the control thread, read by scrapes
   DnstapCounts dnstap_;
+  NotifyCounts notify_;  // under dnstap_mu_ too
 };
 
 }  // namespace sgdns::metrics

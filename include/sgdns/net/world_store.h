@@ -7,8 +7,10 @@
 // so idle threads never pin an old World.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "sgdns/engine/world.h"
 
@@ -34,6 +36,12 @@ class WorldStore {
     return owner_;
   }
 
+  /// Where NOTIFYs accepted by the query threads go (the secondary side, given the zone's origin as
+  /// text); set before the servers start. notified() may be called from any thread.
+  void set_notify_handler(std::function<void(const std::string&)> handler) { notify_ = std::move(handler); }
+  /// `origin`: lowercase wire name of the zone.
+  void notified(const std::uint8_t* origin) const;
+
   /// Reader thread life cycle (each reader thread calls these; cheap, lock-free).
   static void register_reader() noexcept;
   static void unregister_reader() noexcept;
@@ -45,6 +53,7 @@ class WorldStore {
   std::atomic<const engine::World*> current_;
   mutable std::mutex owner_mu_;
   std::shared_ptr<const engine::World> owner_;
+  std::function<void(const std::string&)> notify_;
 };
 
 }  // namespace sgdns::net

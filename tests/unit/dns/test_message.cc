@@ -172,7 +172,7 @@ TEST_CASE("parse_query drops what must not be answered", "[dns][message]") {
   CHECK(parse(Bytes(12, 0)) == ParseStatus::FormErr);
 }
 
-TEST_CASE("parse_query answers other opcodes with NotImp and keeps what it can echo", "[dns][message]") {
+TEST_CASE("parse_query takes NOTIFY (RFC 1996) and IXFR with the client's SOA (RFC 1995)", "[dns][message]") {
   Parser parse;
   SECTION("NOTIFY with a question and EDNS") {
     const Bytes pkt = Packet()
@@ -180,7 +180,7 @@ TEST_CASE("parse_query answers other opcodes with NotImp and keeps what it can e
                           .question("example.com.", rrtype::kSOA)
                           .opt(4096)
                           .bytes();
-    REQUIRE(parse(pkt) == ParseStatus::NotImp);
+    REQUIRE(parse(pkt) == ParseStatus::Ok);
     CHECK(parse.q.id == kId);
     CHECK(parse.q.opcode == 4);
     CHECK(parse.q.flags == (opcode_flags(4) | flag::kAA));
@@ -196,10 +196,35 @@ TEST_CASE("parse_query answers other opcodes with NotImp and keeps what it can e
                           .rr("example.com.", rrtype::kSOA, rrclass::kIN, 0, Bytes(22, 0))
                           .opt()
                           .bytes();
-    REQUIRE(parse(pkt) == ParseStatus::NotImp);
+    REQUIRE(parse(pkt) == ParseStatus::Ok);
     CHECK(parse.q.has_question);
     CHECK(parse.q.edns.present);
+    CHECK(parse.q.has_soa_serial);
   }
+  SECTION("IXFR with the client's SOA in the authority section") {
+    Bytes soa = {0, 0, 0, 0, 0, 7};  // root MNAME and RNAME, serial 7
+    soa.resize(22, 0);
+    const Bytes pkt = Packet()
+                          .header(kId, 0, 1, 0, 1, 0)
+                          .question("example.com.", rrtype::kIXFR)
+                          .rr("example.com.", rrtype::kSOA, rrclass::kIN, 0, soa)
+                          .bytes();
+    REQUIRE(parse(pkt) == ParseStatus::Ok);
+    CHECK(parse.q.has_soa_serial);
+    CHECK(parse.q.soa_serial == 7);
+  }
+  SECTION("an authority section on any other query is still FORMERR") {
+    const Bytes pkt = Packet()
+                          .header(kId, 0, 1, 0, 1, 0)
+                          .question("example.com.", rrtype::kA)
+                          .rr("example.com.", rrtype::kSOA, rrclass::kIN, 0, Bytes(22, 0))
+                          .bytes();
+    CHECK(parse(pkt) == ParseStatus::FormErr);
+  }
+}
+
+TEST_CASE("parse_query answers other opcodes with NotImp and keeps what it can echo", "[dns][message]") {
+  Parser parse;
   SECTION("UPDATE without a question") {
     REQUIRE(parse(Packet().header(kId, opcode_flags(5), 0, 0, 0, 0).bytes()) == ParseStatus::NotImp);
     CHECK(parse.q.id == kId);
