@@ -4,6 +4,7 @@
 // temporary directory and is stopped by PID.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <sstream>
@@ -50,8 +51,7 @@ struct Secondary {
   std::unique_ptr<Process> process;
 };
 
-Secondary start_knot(const TempDir& dir, uint16_t primary) {
-  const uint16_t port = free_port();
+Secondary start_knot(const TempDir& dir, uint16_t primary, uint16_t port) {
   const std::string conf =
       "server:\n  rundir: \"" + dir.path() + "\"\n  listen: 127.0.0.1@" + std::to_string(port) +
       "\ndatabase:\n  storage: \"" + dir.path() +
@@ -69,8 +69,7 @@ Secondary start_knot(const TempDir& dir, uint16_t primary) {
                                     dir.file("knot.log"))};
 }
 
-Secondary start_nsd(const TempDir& dir, uint16_t primary) {
-  const uint16_t port = free_port();
+Secondary start_nsd(const TempDir& dir, uint16_t primary, uint16_t port) {
   const std::string d = dir.path();
   const std::string conf =
       "server:\n  port: " + std::to_string(port) + "\n  ip-address: 127.0.0.1\n  zonesdir: \"" + d +
@@ -87,8 +86,7 @@ Secondary start_nsd(const TempDir& dir, uint16_t primary) {
                                     dir.file("nsd.log"))};
 }
 
-Secondary start_bind(const TempDir& dir, uint16_t primary) {
-  const uint16_t port = free_port();
+Secondary start_bind(const TempDir& dir, uint16_t primary, uint16_t port) {
   const std::string d = dir.path();
   const std::string conf = "options {\n  directory \"" + d + "\";\n  listen-on port " + std::to_string(port) +
                            " { 127.0.0.1; };\n  listen-on-v6 { none; };\n  pid-file \"" + d +
@@ -111,15 +109,19 @@ TEST_CASE("Knot, NSD and BIND follow sgdns by NOTIFY and IXFR with TSIG", "[inte
   const std::string zone = dir.write("rep.test.zone", zone_text(1, "192.0.2.80"));
   dir.write("xfr.key", "key \"xfr\" {\n\talgorithm hmac-sha256;\n\tsecret \"" + kSecret + "\";\n};\n");
   const uint16_t port = free_port();
-  // The secondaries' ports are only known once started, and the NOTIFY targets are in the config: start
-  // them first, then write the config naming them.
-  Secondary knot = start_knot(knot_dir, port);
-  Secondary nsd = start_nsd(nsd_dir, port);
-  Secondary bind = start_bind(bind_dir, port);
+  // The secondaries' ports are chosen first, so the config can name them as NOTIFY targets and sgdns can
+  // start (and answer) before them: started first, BIND's initial refresh failed against a primary not yet
+  // listening and left sgdns's NOTIFY queued behind it, and BIND had not fetched 15 s later (seen under
+  // ThreadSanitizer, where sgdns starts slowly).
+  std::vector<uint16_t> ports;
+  while (ports.size() < 3) {
+    const uint16_t p = free_port();
+    if (p != port && std::find(ports.begin(), ports.end(), p) == ports.end()) ports.push_back(p);
+  }
   std::string notify;
-  for (const Secondary* s : {&knot, &nsd, &bind})
-    notify += std::string(notify.empty() ? "" : ", ") +
-              "{\"address\": \"127.0.0.1:" + std::to_string(s->port) + "\", \"key\": \"xfr\"}";
+  for (const uint16_t p : ports)
+    notify += std::string(notify.empty() ? "" : ", ") + "{\"address\": \"127.0.0.1:" + std::to_string(p) +
+              "\", \"key\": \"xfr\"}";
   const std::string config =
       dir.write("sgdns.json", "{\"listen\": [\"127.0.0.1:" + std::to_string(port) +
                                   "\"], \"keys\": [{\"name\": \"xfr\", \"file\": \"xfr.key\"}], \"journal\": "
@@ -128,6 +130,9 @@ TEST_CASE("Knot, NSD and BIND follow sgdns by NOTIFY and IXFR with TSIG", "[inte
                                   notify + "]}]}");
   ServerProcess sgdns({"--config", config}, false);
   REQUIRE(wait_until_answers(sgdns.process(), "127.0.0.1", port, "rep.test."));
+  Secondary knot = start_knot(knot_dir, port, ports[0]);
+  Secondary nsd = start_nsd(nsd_dir, port, ports[1]);
+  Secondary bind = start_bind(bind_dir, port, ports[2]);
   for (Secondary* s : {&knot, &nsd, &bind}) {
     INFO(s->name << " log:\n" << s->process->log() << "\nsgdns log:\n" << sgdns.stderr_text());
     REQUIRE(wait_serial(s->port, 1, Millis(15000)));
