@@ -141,9 +141,19 @@ void Secondaries::configure(const config::Config& config, engine::World& world, 
     if (!current) s.expires_at = 0;
     if (s.expired && current) world.expired.push_back(current);
     next[source.origin] = s;
+    // Every result's series exists from the start, so increase() sees the first failure.
+    for (auto kind : {FetchOutcome::Kind::Ok, FetchOutcome::Kind::Current, FetchOutcome::Kind::Failed,
+                      FetchOutcome::Kind::Rejected})
+      metrics_.zone_transfers_in.Add({{"zone", source.origin}, {"result", result_label(kind)}});
+  }
+  for (const auto& [origin, s] : zones_) {
+    if (next.count(origin) == 0)
+      metrics_.zone_expire_timestamp.Remove(&metrics_.zone_expire_timestamp.Add({{"zone", origin}}));
   }
   zones_ = std::move(next);
   config_ = config;
+  for (const auto& [origin, s] : zones_)
+    metrics_.zone_expire_timestamp.Add({{"zone", origin}}).Set(s.expires_at);
 }
 
 void Secondaries::tick(double now) {
@@ -274,6 +284,7 @@ void Secondaries::finished(const std::string& origin, FetchOutcome out) {
       break;
     }
   }
+  metrics_.zone_expire_timestamp.Add({{"zone", origin}}).Set(s.expires_at);
   if (s.again) start_fetch(origin, s);
 }
 

@@ -244,6 +244,12 @@ Metrics::Metrics()
                                   "current (the primary has no newer one), failed (no transfer), rejected "
                                   "(transferred but failed the zone checks: the old version is kept)")
                             .Register(*registry_)),
+      zone_expire_timestamp(
+          prometheus::BuildGauge()
+              .Name("sgdns_zone_expire_timestamp_seconds")
+              .Help("Secondary zones: Unix time at which the copy expires (SOA expire after the last contact "
+                    "with the primary) and is answered SERVFAIL; 0 while there is no copy")
+              .Register(*registry_)),
       state_file_quarantined(
           prometheus::BuildCounter()
               .Name("sgdns_state_file_quarantined_total")

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
 #include <iostream>
 #include <regex>
 #include <thread>
@@ -29,10 +30,14 @@ const std::string kDashboard = kSource + "/monitoring/grafana/sgdns.json";
 const std::string kChecker = kSource + "/tests/monitoring/check_monitoring.py";
 
 // The shipped sgdns.json with absolute zone and GeoIP paths and a check "local" (HTTP on `port`) on three
-// pools: edge-usw on the live backend, origin-primary and origin-standby on addresses where nothing listens.
-json monitored_config(uint16_t port, const TempDir& dir) {
+// pools: edge-usw on the live backend, origin-primary and origin-standby on addresses where nothing listens;
+// and a secondary zone fetched from the sgdns on `primary_port`, for the replication metrics.
+json monitored_config(uint16_t port, uint16_t primary_port, const TempDir& dir) {
   json c = json::parse(read_file(kSource + "/sgdns.json"));
   for (auto& z : c["zones"]) z["file"] = kSource + "/" + z["file"].get<std::string>();
+  c["zones"].push_back({{"origin", "copy.test."},
+                        {"file", dir.file("copy.test.zone")},
+                        {"primary", {{"address", "127.0.0.1:" + std::to_string(primary_port)}}}});
   for (auto& db : c["geoip"]["databases"]) db = kSource + "/" + db.get<std::string>();
   c["checks"] = {{"local", {{"type", "http"}, {"port", port}}}};
   c["pools"]["edge-usw"] = {{"region", "us-west"}, {"members", {"127.0.0.2"}}, {"check", "local"}};
@@ -79,12 +84,21 @@ TEST_CASE("the alert rules and the dashboard use only metrics and labels a live 
   TempDir dir;
   const std::string token = "monitoring-test-token-0123456789";
   REQUIRE(::chmod(dir.write("admin.token", token + "\n").c_str(), 0600) == 0);
-  const std::string config_path = dir.write("sgdns.json", monitored_config(port, dir).dump(2));
+  // The primary of the secondary zone copy.test.
+  const std::string copied =
+      dir.write("copy.test.primary",
+                "$ORIGIN copy.test.\n$TTL 300\n@ SOA ns hostmaster 7 3600 600 86400 60\n"
+                "@ NS ns\nns A 192.0.2.53\n");
+  ServerProcess copy_primary({"--zone", "copy.test.=" + copied});
+  REQUIRE(copy_primary.wait_ready("copy.test."));
+  const std::string config_path =
+      dir.write("sgdns.json", monitored_config(port, copy_primary.port(), dir).dump(2));
   const uint16_t admin_port = free_port();
   ServerProcess server({"--config", config_path, "--admin", "127.0.0.1:" + std::to_string(admin_port)});
   const bool ready = server.wait_ready("streamgate.example.");
   INFO("sgdns log:\n" << server.stderr_text());
   REQUIRE(ready);
+  REQUIRE(server.wait_ready("copy.test."));  // its first transfer from the primary
   AdminClient admin("127.0.0.1", admin_port, token);
 
   // Both origin pools down and the live member probed: origin fails open from now on.
@@ -148,6 +162,13 @@ TEST_CASE("the alert rules and the dashboard use only metrics and labels a live 
   CHECK(sample(scrape, R"(sgdns_probe_timeout_seconds{endpoint="edge-usw/127.0.0.2"})") == Approx(0.7));
   CHECK(sample(scrape, R"(sgdns_probe_interval_seconds{endpoint="edge-usw/127.0.0.2"})") == Approx(1));
   CHECK(sample(scrape, "sgdns_failover_budget_seconds") == 30);
+  // The secondary zone was fetched once (a second, later refresh may also have found it current).
+  CHECK(sample(scrape, R"(sgdns_zone_transfers_in_total{result="ok",zone="copy.test."})") == 1);
+  CHECK(sample(scrape, R"(sgdns_zone_transfers_in_total{result="failed",zone="copy.test."})") == 0);
+  const double expires = sample(scrape, R"(sgdns_zone_expire_timestamp_seconds{zone="copy.test."})");
+  const double now_s = static_cast<double>(std::time(nullptr));
+  CHECK(expires > now_s + 86400 - 120);  // the SOA expire (one day) from the fetch, a minute or so ago
+  CHECK(expires <= now_s + 86400 + 1);
   CHECK(sample(scrape, R"(sgdns_failover_worst_case_seconds{record="origin.streamgate.example."})") > 0);
   CommandResult sha = run_command("sha256sum " + config_path);
   REQUIRE(sha.exit_code == 0);

@@ -80,6 +80,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& override_changes;
   /// Refreshes of secondary zones from their primary, by zone and result (ok, current, failed, rejected).
   prometheus::Family<prometheus::Counter>& zone_transfers_in;
+  /// Secondary zones: when the copy expires (answered SERVFAIL) unless the primary is reached before; 0
+  /// while there is no copy. What the refresh alerts compare with time().
+  prometheus::Family<prometheus::Gauge>& zone_expire_timestamp;
   /// A corrupt or unreadable admin.state_file moved aside at start (the server started without it).
   prometheus::Counter& state_file_quarantined;
   /// The fleet (etcd): 1 while the watch is open; the last etcd revision applied; seconds from an override's
