@@ -39,7 +39,7 @@ struct Publication {
 class FleetClient {
  public:
   /// How often the heartbeat is written; the lease outlives three missed beats.
-  static constexpr int kHeartbeatMs = 1000;
+  static constexpr int kHeartbeatMs = config::kFleetHeartbeatMs;
   static constexpr int kLeaseSeconds = 5;
 
   FleetClient(config::FleetConfig config, std::function<void(Update)> deliver,

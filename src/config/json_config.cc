@@ -197,6 +197,7 @@ Config parse_config_json(const std::string& text, const std::string& base_dir) {
   read_transport(root, c, problems, base_dir);
   problems.attempt([&] {
     if (root.has("fleet")) read_fleet(root["fleet"], c.fleet, base_dir);
+    if (c.fleet.shared_health) c.policy.health_sharing_ms = kFleetHeartbeatMs;
   });
   problems.attempt([&] {
     if (root.has("keys")) read_keys(root["keys"], c, base_dir);

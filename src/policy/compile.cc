@@ -42,6 +42,7 @@ class Compiler {
   std::shared_ptr<const Policy> run() {
     out_->ecs = spec_.ecs;
     out_->failover_budget_ms = spec_.failover_budget_ms;
+    out_->health_sharing_ms = spec_.health_sharing_ms;
     // Plain loop variables rather than structured bindings throughout: clang 14 (the fuzz build) cannot
     // capture a binding in a lambda.
     for (const auto& entry : spec_.checks) {

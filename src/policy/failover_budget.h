@@ -13,9 +13,9 @@ struct FailoverCase {
 };
 
 /// For each checked pool of `record`: how long a member that dies can stay in answers, i.e. the check's
-/// worst detection (health::worst_detection_ms) plus the TTL its answers carry while it is up (the
-/// record's TTL lowered by the health-aware cap, never below min_ttl: what the engine serves). The
-/// worst over the pools, with its arithmetic spelled out.
+/// worst detection (health::worst_detection_ms), plus one fleet heartbeat with shared health, plus the TTL
+/// its answers carry while it is up (the record's TTL lowered by the health-aware cap, never below min_ttl:
+/// what the engine serves). The worst over the pools, with its arithmetic spelled out.
 [[nodiscard]] FailoverCase failover_case(const Policy& policy, const Record& record);
 
 }  // namespace sgdns::policy

@@ -96,6 +96,10 @@ struct AdminConfig {
 
 /// The fleet (docs/operations.md "The fleet"): overrides, heartbeats and optionally health shared by every
 /// instance through etcd's v3 JSON gateway. Off unless endpoints are given; read at start.
+/// How often each instance writes its heartbeat (and, with shared_health, its probe states) to etcd: the
+/// longest a probe result waits before the other instances can see it.
+inline constexpr int kFleetHeartbeatMs = 1000;
+
 struct FleetConfig {
   std::vector<std::string> endpoints;  // http(s)://HOST:PORT of etcd members, tried in order
   std::string prefix;                  // every key of this deployment starts with it ("/sgdns/prod")

@@ -87,6 +87,7 @@ struct Policy {
   /// "pool/address" ("pool/cname") for logs, status and metrics.
   std::vector<health::Endpoint> endpoints;
   long failover_budget_ms = 30'000;
+  long health_sharing_ms = 0;                         // PolicySpec::health_sharing_ms
   std::vector<geo::DatabaseInfo> databases;           // each database read, with its layout and fields
   std::vector<Coverage> database_coverage;            // parallel to databases: what each alone places
   Coverage coverage;                                  // what geo_map places (every database and CIDR)

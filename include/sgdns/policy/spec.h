@@ -72,6 +72,10 @@ struct PolicySpec {
   EcsSpec ecs;
   std::map<std::string, health::CheckSpec> checks;
   long failover_budget_ms = 30'000;
+  /// With fleet.shared_health: how long a probe result can take to reach the other instances (one fleet
+  /// heartbeat). A member is down fleet-wide only once a quorum's reports arrive, so this is added to
+  /// every checked record's failover arithmetic. 0 without shared health.
+  long health_sharing_ms = 0;
   [[nodiscard]] bool empty() const { return records.empty() && pools.empty(); }
 };
 

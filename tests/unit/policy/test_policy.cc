@@ -471,6 +471,20 @@ TEST_CASE("a record whose worst-case failover exceeds the budget is refused", "[
       p->records[0].failover_arithmetic ==
       "check web: 1s interval + 100ms jitter + 1 x 150ms recheck + 2 x 700ms timeout = 2.65s to detect, + 2s "
       "TTL = 4.65s");
+  // With the fleet deciding health together, a member is down everywhere only once a quorum's reports
+  // have arrived: one heartbeat more.
+  p = compile(base + R"("fleet": {"endpoints": ["http://127.0.0.1:2379"], "prefix": "/sgdns/t",
+      "shared_health": true}, "records": {"www.x.": {"types": ["A"], "ttl": 60, "pools": ["p"]}})");
+  CHECK(p->records[0].worst_failover_ms == 8'650);
+  CHECK(
+      p->records[0].failover_arithmetic ==
+      "check web: 1s interval + 100ms jitter + 1 x 150ms recheck + 2 x 700ms timeout = 2.65s to detect, + 1s "
+      "to share with the fleet (heartbeat), + 5s TTL (ttl 60s capped by health to 3s, raised to min_ttl 5s) "
+      "= "
+      "8.65s");
+  p = compile(base + R"("fleet": {"endpoints": ["http://127.0.0.1:2379"], "prefix": "/sgdns/t"},
+      "records": {"www.x.": {"types": ["A"], "ttl": 60, "pools": ["p"]}})");
+  CHECK(p->records[0].worst_failover_ms == 7'650);  // a fleet without shared health: own probes only
   p = compile(R"("regions": {"eu": {}}, "pools": {"p": {"members": ["192.0.2.1"]}},
       "records": {"www.x.": {"types": ["A"], "pools": ["p"]}})");
   CHECK(p->records[0].worst_failover_ms == 0);  // nothing checked: nothing fails over
