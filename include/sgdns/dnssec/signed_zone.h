@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sgdns/dnssec/key.h"
+#include "sgdns/dnssec/nsec_chain.h"
 #include "sgdns/dnssec/rrsig.h"
 #include "sgdns/dnssec/signature_cache.h"
 #include "sgdns/zone/zone.h"
@@ -65,6 +66,13 @@ class SignedZone {
                                  std::span<const RdataRef> rdata, std::uint32_t now,
                                  Signature* out) const noexcept;
 
+  /// The NSEC chain of the static data, signed at load: what an AXFR carries for stock secondaries
+  /// (answers deny compactly and never use it).
+  [[nodiscard]] const NsecChain& nsec_chain() const noexcept { return nsec_chain_; }
+  /// The load-time signatures of the chain's record `i` still good at `now`; empty when due for refresh
+  /// (then sign()).
+  [[nodiscard]] std::span<const Signature> nsec_signatures(std::size_t i, std::uint32_t now) const noexcept;
+
   /// Signatures made on the query path since load (cache misses), for tests and metrics.
   [[nodiscard]] std::uint64_t online_signatures() const noexcept {
     return online_.load(std::memory_order_relaxed);
@@ -81,6 +89,8 @@ class SignedZone {
   [[nodiscard]] bool sign_one(const SigningKey& key, const SigningInput& in, std::span<const RdataRef> rdata,
                               Signature& out) const;
   [[nodiscard]] static bool is_key_type(std::uint16_t type) noexcept;
+  /// Builds and signs nsec_chain_ (signed_nsec_chain.cc): the constructor's last step.
+  void sign_nsec_chain(std::uint32_t now);
 
   std::shared_ptr<const zone::Zone> zone_;
   std::vector<ZoneKey> keys_;
@@ -92,6 +102,10 @@ class SignedZone {
   std::vector<Signature> static_;
   std::vector<std::uint32_t> static_refresh_;  // per RRset index: when its signatures go through sign()
   mutable std::atomic<std::uint64_t> online_{0};
+  NsecChain nsec_chain_;
+  std::vector<std::uint32_t> nsec_begin_;  // per chain record: first signature in nsec_signatures_; one extra
+  std::vector<Signature> nsec_signatures_;
+  std::vector<std::uint32_t> nsec_refresh_;  // per chain record
 };
 
 }  // namespace sgdns::dnssec
