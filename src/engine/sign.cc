@@ -15,6 +15,18 @@ namespace rrtype = dns::rrtype;
 using dnssec::kMaxSigningKeys;
 using dnssec::Signature;
 
+/// Signs per answer: from the cache when it has the signature, else now.
+std::size_t sign_online(const Plan& plan, const std::uint8_t* owner, std::uint16_t type, std::uint32_t ttl,
+                        std::span<const dnssec::RdataRef> rdata, Signature* out) noexcept {
+  std::uint8_t lowner[dns::kMaxNameLen];
+  const std::size_t len = dns::name_length(owner);
+  std::memcpy(lowner, owner, len);
+  dns::name_to_lower(lowner, len);
+  return plan.dnssec->sign(lowner, type, ttl, rdata, plan.now, out);
+}
+
+}  // namespace
+
 bool put_rrsigs(dns::Writer& w, const std::uint8_t* owner, std::uint32_t ttl, const std::uint8_t* signer,
                 const Signature* sigs, std::size_t count) noexcept {
   const std::size_t signer_len = dns::name_length(signer);
@@ -30,18 +42,6 @@ bool put_rrsigs(dns::Writer& w, const std::uint8_t* owner, std::uint32_t ttl, co
   }
   return true;
 }
-
-/// Signs per answer: from the cache when it has the signature, else now.
-std::size_t sign_online(const Plan& plan, const std::uint8_t* owner, std::uint16_t type, std::uint32_t ttl,
-                        std::span<const dnssec::RdataRef> rdata, Signature* out) noexcept {
-  std::uint8_t lowner[dns::kMaxNameLen];
-  const std::size_t len = dns::name_length(owner);
-  std::memcpy(lowner, owner, len);
-  dns::name_to_lower(lowner, len);
-  return plan.dnssec->sign(lowner, type, ttl, rdata, plan.now, out);
-}
-
-}  // namespace
 
 bool put_signatures(dns::Writer& w, const PlanItem& item, const Plan& plan) noexcept {
   if (item.unsigned_data) return true;

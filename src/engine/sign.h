@@ -6,6 +6,11 @@
 
 namespace sgdns::engine {
 
+/// Writes `count` RRSIG records made of `sigs` (signer: the zone's origin). False when they do not fit.
+[[nodiscard]] bool put_rrsigs(dns::Writer& w, const std::uint8_t* owner, std::uint32_t ttl,
+                              const std::uint8_t* signer, const dnssec::Signature* sigs,
+                              std::size_t count) noexcept;
+
 /// Writes the RRSIGs of `item` (just written) in the current section: the load-time signatures of static
 /// data, else from the signature cache, else signed now. False when they do not fit.
 [[nodiscard]] bool put_signatures(dns::Writer& w, const PlanItem& item, const Plan& plan) noexcept;
