@@ -2,6 +2,7 @@
 // A signed zone from its zone file and key files: DNSKEY, CDS and CDNSKEY published, static data signed.
 #include "signing.h"
 
+#include "geo_fallbacks.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/zone/error.h"
@@ -37,6 +38,7 @@ std::shared_ptr<const dnssec::SignedZone> load_signed_zone(const config::ZoneSou
                             "zone sgdns signs: it publishes its keys and signs answers itself");
     if (r.type == rrtype::kSOA) key_ttl = r.ttl;  // the keys live as long in caches as the SOA does
   }
+  warn_geo_names_without_fallback(source, file, owners);
   std::vector<dnssec::ZoneKey> keys;
   for (const config::ZoneKeySource& k : source.keys) {
     keys.push_back({dnssec::read_key_files(k.file), k.role, k.signs});

@@ -63,6 +63,7 @@ std::string geo_config(const GeoSetup& s) {
         {"video.geo.test.",
          {{"types", {"A", "AAAA"}}, {"ttl", 20}, {"policy", "geo"}, {"pools", {"edge-eu4", "cdn"}}}}}}};
   if (!s.zone_dnssec_json.empty()) config["zones"][0]["dnssec"] = json::parse(s.zone_dnssec_json);
+  if (!s.zone_extra_json.empty()) config["zones"][0].update(json::parse(s.zone_extra_json));
   if (!s.extra_json.empty()) config.update(json::parse(s.extra_json));
   return config.dump(2) + "\n";
 }

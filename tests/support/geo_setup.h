@@ -47,6 +47,8 @@ struct GeoSetup {
   std::string extra_json;
   // The zone's "dnssec" object as JSON text (keys to sign with); empty: the zone is served unsigned.
   std::string zone_dnssec_json;
+  // More keys of the zone's entry, as the text of a JSON object (e.g. {"notify": [...]}).
+  std::string zone_extra_json;
   // The CNAME target of the "cdn" pool; set it inside geo.test. for a chain a validator can follow.
   std::string cdn_target = "geo-test.cdn.example.net.";
   // More records for the zone file (master-file lines, origin geo.test.).
