@@ -101,8 +101,8 @@ const zone::Zone* same_origin(const engine::World& world, const zone::Zone& z) {
 
 /// True when two versions of a zone with the same SOA differ only in what sgdns makes from key files
 /// (DNSKEY, CDS, CDNSKEY): a rollover by adding or retiring key files and SIGHUP changes no data of the
-/// operator's, so it needs no serial bump. (Secondaries of a signed zone are not supported yet:
-/// docs/dnssec.md.)
+/// operator's, so it needs no serial bump. (A zone with stock secondaries needs one all the same, or they
+/// keep the old DNSKEY RRset: docs/dnssec.md, "Secondaries".)
 bool only_keys_differ(const zone::Zone& old, const zone::Zone& z) {
   constexpr std::uint16_t kCds = 59, kCdnskey = 60;
   const zone::JournalChange change = zone::diff(old, z);
