@@ -97,15 +97,15 @@ class SignedZone {
   std::vector<SigningKey> signing_;
   Validity validity_;
   std::shared_ptr<SignatureCache> cache_;
+  NsecChain nsec_chain_;
+  std::vector<std::uint32_t> nsec_begin_;  // per chain record: first signature in nsec_signatures_; one extra
+  std::vector<Signature> nsec_signatures_;
+  std::vector<std::uint32_t> nsec_refresh_;  // per chain record
   std::vector<std::uint32_t>
       static_begin_;  // per RRset index: first signature in static_; one extra at the end
   std::vector<Signature> static_;
   std::vector<std::uint32_t> static_refresh_;  // per RRset index: when its signatures go through sign()
   mutable std::atomic<std::uint64_t> online_{0};
-  NsecChain nsec_chain_;
-  std::vector<std::uint32_t> nsec_begin_;  // per chain record: first signature in nsec_signatures_; one extra
-  std::vector<Signature> nsec_signatures_;
-  std::vector<std::uint32_t> nsec_refresh_;  // per chain record
 };
 
 }  // namespace sgdns::dnssec
