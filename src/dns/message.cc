@@ -76,7 +76,8 @@ struct Problems {
       header.rclass < kMaxUdpPayloadNoEdns ? static_cast<std::uint16_t>(kMaxUdpPayloadNoEdns) : header.rclass;
   edns.extended_rcode = static_cast<std::uint8_t>(header.ttl >> 24);
   edns.version = static_cast<std::uint8_t>(header.ttl >> 16);
-  edns.dnssec_ok = (header.ttl & 0x8000) != 0;
+  edns.dnssec_ok = (header.ttl & edns_flag::kDO) != 0;
+  edns.compact_ok = (header.ttl & edns_flag::kCO) != 0;
   if (edns.version > 0) {
     // Options of an unknown EDNS version have unknown meaning; the answer is BADVERS either way.
     problems.badvers = true;

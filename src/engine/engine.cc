@@ -68,8 +68,11 @@ void put_opt(const World& world, const dns::Query& q, std::uint16_t rc, std::uin
              const std::uint8_t* server_cookie, dns::Writer& w) {
   static constexpr std::uint8_t kRoot[1] = {0};
   w.begin_section(dns::Section::Additional);
-  std::uint32_t ttl =
-      (std::uint32_t{static_cast<std::uint8_t>(rc >> 4)} << 24) | (q.edns.dnssec_ok ? 0x8000u : 0u);
+  // RFC 3225 3: DO is copied. RFC 9824 5.1: so is CO, which says that an NXDOMAIN carrying a signed
+  // NXNAME NSEC is meant (only beside DO: without it there is no compact denial to signal).
+  std::uint32_t ttl = (std::uint32_t{static_cast<std::uint8_t>(rc >> 4)} << 24) |
+                      (q.edns.dnssec_ok ? dns::edns_flag::kDO : 0u) |
+                      (q.edns.dnssec_ok && q.edns.compact_ok ? dns::edns_flag::kCO : 0u);
   if (!w.open_rr(kRoot, rrtype::kOPT, world.options.edns_max_payload, ttl)) return;
   if (wants_nsid(world, q)) {
     const std::string& nsid = world.options.nsid;

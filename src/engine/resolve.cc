@@ -188,8 +188,10 @@ Outcome resolve(const World& world, const Zone& zone, const Client& client, Scra
     }
     if (!found.node) {
       // After a CNAME too (RFC 6604). Signed, compact denial answers NOERROR with an NSEC that says the
-      // name has no types but NXNAME (RFC 9824 3.2): validators of today accept it as a NODATA proof.
-      plan.rcode = plan.dnssec ? dns::rcode::kNoError : dns::rcode::kNxDomain;
+      // name has no types but NXNAME (RFC 9824 3.1): validators of today accept it as a NODATA proof. A
+      // client that set Compact Answers OK (RFC 9824 5.1) gets the same NSEC with NXDOMAIN.
+      const bool compact_nodata = plan.dnssec && !s.query.edns.compact_ok;
+      plan.rcode = compact_nodata ? dns::rcode::kNoError : dns::rcode::kNxDomain;
       plan.limit_name = zone.origin();
       add_soa(plan, zone);
       if (plan.dnssec) add_nsec(world, plan, zone, nullptr, owner, lname);

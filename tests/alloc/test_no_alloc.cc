@@ -77,7 +77,7 @@ namespace {
 /// `cookie` adds an RFC 7873 client cookie.
 std::vector<std::uint8_t> query(const char* name, std::uint16_t type, bool edns, bool nsid,
                                 std::uint16_t qclass = 1, std::vector<std::uint8_t> ecs = {},
-                                bool cookie = false, bool dnssec_ok = false) {
+                                bool cookie = false, bool dnssec_ok = false, bool compact_ok = false) {
   std::vector<std::uint8_t> v = {0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(edns)};
   auto wire = dns::name_from_text(name);
   v.insert(v.end(), wire.begin(), wire.end());
@@ -85,8 +85,9 @@ std::vector<std::uint8_t> query(const char* name, std::uint16_t type, bool edns,
                      static_cast<std::uint8_t>(qclass)});
   if (edns) {
     std::size_t options = (nsid ? 4 : 0) + (ecs.empty() ? 0 : 4 + ecs.size()) + (cookie ? 12 : 0);
-    v.insert(v.end(), {0, 0, 41, 4, 208, 0, 0, static_cast<std::uint8_t>(dnssec_ok ? 0x80 : 0), 0, 0,
-                       static_cast<std::uint8_t>(options)});
+    // OPT flags: DO (RFC 3225), CO (RFC 9824 5.1).
+    const auto flags = static_cast<std::uint8_t>((dnssec_ok ? 0x80 : 0) | (compact_ok ? 0x40 : 0));
+    v.insert(v.end(), {0, 0, 41, 4, 208, 0, 0, flags, 0, 0, static_cast<std::uint8_t>(options)});
     if (nsid) v.insert(v.end(), {0, 3, 0, 0});
     if (!ecs.empty()) {
       v.insert(v.end(), {0, 8, 0, static_cast<std::uint8_t>(ecs.size())});
@@ -102,8 +103,9 @@ std::vector<std::uint8_t> ecs4(std::uint8_t a, std::uint8_t b, std::uint8_t c, s
 }
 
 /// The same mix with DO set against signed copies of the zones, once the signature cache is warm: static
-/// signatures come from the load-time table, dynamic answers and compact-denial NSECs from the cache. Returns
-/// true when it allocated nothing and made no signature while measured.
+/// signatures come from the load-time table, dynamic answers and compact-denial NSECs from the cache (two
+/// negative queries also set CO: NXDOMAIN). Returns true when it allocated nothing and made no signature
+/// while measured.
 bool signed_path_allocates_nothing(config::Config config, const std::vector<std::vector<std::uint8_t>>& mix,
                                    engine::Client client) {
   for (auto& z : config.zones) {
@@ -114,13 +116,14 @@ bool signed_path_allocates_nothing(config::Config config, const std::vector<std:
   std::shared_ptr<engine::World> world = world::build_world(config, 2);
   engine::Scratch scratch;
   std::vector<std::uint8_t> out(4096);
-  std::size_t signed_replies = 0;
+  std::size_t signed_replies = 0, signed_nxdomain = 0;
   auto one = [&](const std::vector<std::uint8_t>& q) {
     engine::Reply r = engine::answer(*world, q, client, scratch, out);
     // An RRSIG's type code in the reply: 0x00 0x2e followed by class IN (0x00 0x01).
     for (std::size_t i = 12; i + 4 <= r.size; ++i) {
       if (out[i] == 0 && out[i + 1] == 46 && out[i + 2] == 0 && out[i + 3] == 1) {
         ++signed_replies;
+        signed_nxdomain += (out[3] & 0x0f) == 3;  // compact denial with CO: NXDOMAIN, signed
         break;
       }
     }
@@ -135,7 +138,7 @@ bool signed_path_allocates_nothing(config::Config config, const std::vector<std:
     return n;
   };
   const std::uint64_t warm_signatures = online();
-  signed_replies = 0;
+  signed_replies = signed_nxdomain = 0;
   const long before = g_allocations.load();
   const long mallocs_before = t_mallocs;  // C libraries too (libsodium's SipHash, OpenSSL on a miss)
   for (int i = 0; i < 100'000; ++i) one(mix[static_cast<std::size_t>(i) % mix.size()]);
@@ -143,11 +146,12 @@ bool signed_path_allocates_nothing(config::Config config, const std::vector<std:
   const long mallocs = t_mallocs - mallocs_before - allocations;  // operator new calls malloc as well
   const std::uint64_t misses = online() - warm_signatures;
   std::printf(
-      "signed (DO): %zu of 100000 replies carry RRSIGs, %ld allocations, %ld other malloc calls, %llu "
-      "signatures made (%llu during warm-up), cache entries of %zu bytes\n",
-      signed_replies, allocations, mallocs, static_cast<unsigned long long>(misses),
+      "signed (DO): %zu of 100000 replies carry RRSIGs (%zu NXDOMAIN for DO+CO), %ld allocations, %ld other "
+      "malloc calls, %llu signatures made (%llu during warm-up), cache entries of %zu bytes\n",
+      signed_replies, signed_nxdomain, allocations, mallocs, static_cast<unsigned long long>(misses),
       static_cast<unsigned long long>(warm_signatures), dnssec::SignatureCache::bytes_per_entry());
-  return allocations == 0 && mallocs == 0 && misses == 0 && warm_signatures > 0 && signed_replies > 50'000;
+  return allocations == 0 && mallocs == 0 && misses == 0 && warm_signatures > 0 && signed_replies > 50'000 &&
+         signed_nxdomain > 0;
 }
 
 }  // namespace
@@ -259,7 +263,10 @@ int main() {
       query("www.geo.example.test.", 1, true, false, 1, ecs6, false, true),
       query("split.geo.example.test.", 1, true, false, 1, ecs4(198, 51, 100, 24), false, true),
       query("near.geo.example.test.", 1, true, false, 1, ecs4(127, 0, 7, 24), false, true),
-      query("nothere.geo.example.test.", 1, true, false, 1, {}, false, true)};
+      query("nothere.geo.example.test.", 1, true, false, 1, {}, false, true),
+      // Compact Answers OK: the same denial with NXDOMAIN (RFC 9824 5.1).
+      query("nothere.example.test.", 1, true, false, 1, {}, false, true, true),
+      query("nothere.geo.example.test.", 28, true, false, 1, {}, false, true, true)};
   ok = signed_path_allocates_nothing(config, signed_mix, client) && ok;
   std::printf("%d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
   return ok ? 0 : 1;

@@ -2,7 +2,8 @@
 // DNSSEC against a real validator: sgdns signs geo.test. with a key made by ldns-keygen, and Debian's
 // unbound, with that key as its trust anchor, validates geo answers per client network, compact denial
 // (NXDOMAIN and NODATA), a CNAME pool answer, a wildcard, delegations with and without DS, and refuses a
-// reply whose RDATA a proxy changed on the way.
+// reply whose RDATA a proxy changed on the way. Straight from sgdns: RRSIGs only with DO, and RFC 9824's
+// Compact Answers OK flag (CO) giving the compact denial back its NXDOMAIN.
 #include <catch2/catch.hpp>
 
 #include "geo_setup.h"
@@ -139,6 +140,44 @@ TEST_CASE("unbound validates signed geo answers, compact denial, CNAME pools and
     CHECK_FALSE(over_tcp.tc);
     CHECK(answer_rdata(over_tcp, kTypeTXT).size() == 5);
     CHECK(has_type(over_tcp.answer, kTypeRRSIG));
+  }
+
+  SECTION("Compact Answers OK (RFC 9824 CO): NXDOMAIN with the same proof, CO echoed") {
+    QueryOptions nx = make_query("nope.geo.test.", kTypeA, true);
+    nx.do_bit = true;
+    const Reply compact = ask(sgdns.endpoint(), nx);
+    nx.co_bit = true;
+    const Reply restored = ask(sgdns.endpoint(), nx);
+    INFO("DO:\n" << compact.text << "\nDO+CO:\n" << restored.text);
+    CHECK(compact.rcode == kRcodeNoError);
+    CHECK_FALSE(compact.co_bit);
+    CHECK(restored.rcode == kRcodeNxDomain);
+    CHECK(restored.do_bit);
+    CHECK(restored.co_bit);
+    CHECK(restored.authority == compact.authority);  // SOA, NSEC with NXNAME, their RRSIGs
+    CHECK(has_type(restored.authority, kTypeNSEC));
+    CHECK(restored.text.find("TYPE128") != std::string::npos);
+    // CO alone (no DO): a plain NXDOMAIN, nothing signed, no flag echoed.
+    nx.do_bit = false;
+    const Reply plain = ask(sgdns.endpoint(), nx);
+    CHECK(plain.rcode == kRcodeNxDomain);
+    CHECK_FALSE(plain.co_bit);
+    CHECK_FALSE(has_type(plain.authority, kTypeNSEC));
+    // Existing data is unchanged by CO: NODATA stays NOERROR.
+    QueryOptions nodata = make_query("static.geo.test.", kTypeTXT, true);
+    nodata.do_bit = nodata.co_bit = true;
+    const Reply nodata_reply = ask(sgdns.endpoint(), nodata);
+    CHECK(nodata_reply.rcode == kRcodeNoError);
+    CHECK(nodata_reply.co_bit);
+
+    // A real client: Debian 12's dig (9.18.49) sets CO with +coflag.
+    auto dig = run_command("dig @127.0.0.1 -p " + std::to_string(sgdns.port()) +
+                           " +dnssec +coflag +norecurse nope.geo.test. A");
+    INFO(dig.output);
+    CHECK(dig.exit_code == 0);
+    CHECK(dig.output.find("status: NXDOMAIN") != std::string::npos);
+    CHECK(dig.output.find("flags: do co;") != std::string::npos);
+    CHECK(dig.output.find("\tNSEC\t") != std::string::npos);
   }
 
   SECTION("through a validating unbound") {

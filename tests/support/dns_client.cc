@@ -166,6 +166,7 @@ void read_opt(const Bytes& wire, Reply& reply) {
       reply.rcode |= static_cast<unsigned>(ttl_hi >> 8) << 4;
       reply.edns_version = static_cast<uint8_t>(ttl_hi & 0xff);
       reply.do_bit = (ttl_lo & 0x8000) != 0;
+      reply.co_bit = (ttl_lo & 0x4000) != 0;
       size_t end = r.pos + rdlength;
       while (r.ok && r.pos + 4 <= end) {
         EdnsOption option;
@@ -262,7 +263,7 @@ Bytes build_query(const QueryOptions& q) {
     put16(out, q.udp_size);
     out.push_back(0);  // extended rcode
     out.push_back(q.edns_version);
-    put16(out, q.do_bit ? 0x8000 : 0);
+    put16(out, static_cast<uint16_t>((q.do_bit ? 0x8000 : 0) | (q.co_bit ? 0x4000 : 0)));
     Bytes rdata;
     for (const auto& o : q.options) {
       put16(rdata, o.code);

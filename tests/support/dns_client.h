@@ -41,6 +41,7 @@ struct QueryOptions {
   uint16_t udp_size = 1232;
   uint8_t edns_version = 0;
   bool do_bit = false;
+  bool co_bit = false;  // RFC 9824 5.1 Compact Answers OK
   std::vector<EdnsOption> options;
 };
 
@@ -120,6 +121,7 @@ struct Reply {
   uint16_t udp_size = 0;
   uint8_t edns_version = 0;
   bool do_bit = false;
+  bool co_bit = false;
   std::vector<EdnsOption> options;
   std::string text;  // ldns_pkt2str of the whole message
 

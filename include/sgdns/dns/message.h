@@ -25,6 +25,9 @@ struct Edns {
   std::uint8_t version = 0;
   std::uint8_t extended_rcode = 0;
   bool dnssec_ok = false;
+  /// RFC 9824 5.1: the client takes a compact-denial answer for a name that does not exist with rcode
+  /// NXDOMAIN (NOERROR otherwise). Meaningful only beside dnssec_ok.
+  bool compact_ok = false;
   bool nsid_requested = false;
   bool has_ecs = false;
   /// RFC 7873 COOKIE option as received, well-formed: 0 (none), 8 (client cookie only) or 16 to 40 (client

@@ -31,6 +31,11 @@ inline constexpr std::uint16_t kQR = 0x8000, kAA = 0x0400, kTC = 0x0200, kRD = 0
                                kAD = 0x0020, kCD = 0x0010;
 }
 
+namespace edns_flag {  // bits of the 16-bit flags in an OPT record's TTL (RFC 6891 6.1.3)
+/// DO: DNSSEC answer OK (RFC 3225 3). CO: Compact Answers OK (RFC 9824 5.1), the bit after DO.
+inline constexpr std::uint16_t kDO = 0x8000, kCO = 0x4000;
+}  // namespace edns_flag
+
 namespace edns_opt {
 inline constexpr std::uint16_t kNSID = 3, kECS = 8, kCookie = 10;
 }

@@ -357,6 +357,17 @@ TEST_CASE("parse_query reads the OPT record", "[dns][message]") {
     REQUIRE(parse(edns_query({}, 1232, 0x00007FFF)) == ParseStatus::Ok);
     CHECK_FALSE(parse.q.edns.dnssec_ok);
   }
+  SECTION("CO (RFC 9824 5.1), the bit after DO, with and without DO") {
+    REQUIRE(parse(edns_query({}, 1232, 0x0000C000)) == ParseStatus::Ok);
+    CHECK(parse.q.edns.dnssec_ok);
+    CHECK(parse.q.edns.compact_ok);
+    REQUIRE(parse(edns_query({}, 1232, 0x00004000)) == ParseStatus::Ok);
+    CHECK_FALSE(parse.q.edns.dnssec_ok);
+    CHECK(parse.q.edns.compact_ok);
+    // Cleared again by the next query parsed into the same Query.
+    REQUIRE(parse(edns_query({}, 1232, 0x00008000)) == ParseStatus::Ok);
+    CHECK_FALSE(parse.q.edns.compact_ok);
+  }
   SECTION("extended rcode byte is reported") {
     REQUIRE(parse(edns_query({}, 1232, 0x05000000)) == ParseStatus::Ok);
     CHECK(parse.q.edns.extended_rcode == 5);
