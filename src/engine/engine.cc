@@ -131,7 +131,9 @@ Decision decide(const World& world, const Client& client, Scratch& s, dns::Write
     }
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   }
-  if (q.qtype == rrtype::kOPT) return {Outcome::FormErr, rcode::kFormErr, false, false};
+  // RFC 9824 3.5: NXNAME exists only in the bitmap of a compact-denial NSEC; a query for it is FORMERR.
+  if (q.qtype == rrtype::kOPT || q.qtype == dnssec::kTypeNxName)
+    return {Outcome::FormErr, rcode::kFormErr, false, false};
   if (dns::is_meta_qtype(q.qtype) && q.qtype != rrtype::kANY)
     return {Outcome::NotImp, rcode::kNotImp, false, false};
   const zone::Zone* zone = world.zones.find_zone(q.lqname, q.qname_len);

@@ -123,3 +123,15 @@ TEST_CASE("CO changes only the rcode of a missing name, and only beside DO", "[e
     CHECK(opt_flags(r) == kDO);
   }
 }
+
+TEST_CASE("a query for the NXNAME meta type is FORMERR (RFC 9824 3.5)", "[engine][rfc9824]") {
+  auto world = signed_world();
+  for (std::uint16_t flags : {std::uint16_t{0}, kDO, static_cast<std::uint16_t>(kDO | kCO)}) {
+    const test::Decoded r = test::ask(*world, query("www.example.test.", dnssec::kTypeNxName, flags));
+    CHECK(r.rcode() == LDNS_RCODE_FORMERR);
+    CHECK(r.answer_count() == 0);
+    CHECK(ldns_rr_list_rr_count(ldns_pkt_question(r.get())) == 1);  // the question is echoed
+  }
+  // Other meta types stay NOTIMP (RFC 6895 3.1 leaves them to the server).
+  CHECK(test::ask(*world, query("www.example.test.", 129, kDO)).rcode() == LDNS_RCODE_NOTIMPL);
+}
