@@ -6,22 +6,16 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "key_files.h"
 #include "sgdns/dnssec/key.h"
 
 using namespace sgdns;
 
 namespace {
 
-const std::string kDir = SGDNS_TEST_DATA "/data/dnssec/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
+const std::string& kDir = test::kKeyDir;
 
 std::string refusal(const std::string& key_text, const std::string& private_text) {
   try {

@@ -7,9 +7,8 @@
 #include <ldns/ldns.h>
 
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <sstream>
 
+#include "key_files.h"
 #include "sgdns/dns/name.h"
 #include "sgdns/dnssec/rrsig.h"
 
@@ -17,14 +16,8 @@ using namespace sgdns;
 
 namespace {
 
-const std::string kDir = SGDNS_TEST_DATA "/data/dnssec/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
+const std::string& kDir = test::kKeyDir;
 
 /// The RRSIG RR for `sig` as ldns reads it from wire form.
 ldns_rr* rrsig_rr(const std::vector<std::uint8_t>& owner, std::uint32_t ttl,
