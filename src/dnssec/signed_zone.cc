@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Load-time signing of a zone's static data, and per-query signing through the signature cache.
+// Load-time signing of a zone's static data (what a reload did not change keeps its signatures), and
+// per-query signing through the signature cache.
 #include "sgdns/dnssec/signed_zone.h"
 
 #include <cstring>
 
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
+#include "signature_reuse.h"
 
 namespace sgdns::dnssec {
 namespace {
@@ -24,7 +26,7 @@ bool SignedZone::is_key_type(std::uint16_t type) noexcept {
 }
 
 SignedZone::SignedZone(std::shared_ptr<const zone::Zone> zone, std::vector<ZoneKey> keys, Validity validity,
-                       std::shared_ptr<SignatureCache> cache, std::uint32_t now)
+                       std::shared_ptr<SignatureCache> cache, std::uint32_t now, const SignedZone* previous)
     : zone_(std::move(zone)), keys_(std::move(keys)), validity_(validity), cache_(std::move(cache)) {
   const std::string origin = zone_->origin_text();
   std::size_t for_keys = 0, for_data = 0;
@@ -52,6 +54,7 @@ SignedZone::SignedZone(std::shared_ptr<const zone::Zone> zone, std::vector<ZoneK
 
   static_begin_.assign(zone_->rrset_count() + 1, 0);
   static_refresh_.assign(zone_->rrset_count(), 0);
+  const SignatureReuse reuse(previous, keys_, validity_);
   std::vector<RdataRef> rdata;
   for (const zone::Node& node : zone_->nodes()) {
     if (node.flags & zone::node_flag::kBelowCut) continue;  // glue: not authoritative, never signed
@@ -60,6 +63,14 @@ SignedZone::SignedZone(std::shared_ptr<const zone::Zone> zone, std::vector<ZoneK
       static_begin_[index] = static_cast<std::uint32_t>(static_.size());
       // At a delegation only DS is the parent's data (RFC 4035 2.2); the NS RRset is the child's.
       if ((node.flags & zone::node_flag::kDelegation) && set.type != rrtype::kDS) continue;
+      const auto kept = reuse.find(*zone_, node, set, is_key_type(set.type), now);
+      if (!kept.empty()) {
+        static_.insert(static_.end(), kept.begin(), kept.end());
+        static_refresh_[index] = kept.front().expiration() - validity_.refresh;
+        ++load_stats_.kept_rrsets;
+        continue;
+      }
+      ++load_stats_.signed_rrsets;
       rdata.clear();
       for (auto rd : zone_->rdata(set)) rdata.push_back({rd.data, rd.size});
       SigningInput in{zone_->name(node), zone_->origin(), set.type, set.ttl, 0, 0};

@@ -99,6 +99,18 @@ const zone::Zone* same_origin(const engine::World& world, const zone::Zone& z) {
   return world.zones.exact(z.origin());
 }
 
+/// The signed version of `source`'s zone that `previous` serves, whose unchanged signatures a reload
+/// keeps; null at a start or when it was not signed.
+const dnssec::SignedZone* serving_signed(const engine::World* previous, const ZoneSource& source) {
+  std::vector<std::uint8_t> origin;
+  if (!previous || !dns::name_from_text(source.origin, origin)) return nullptr;
+  dns::name_to_lower(origin.data(), origin.size());
+  for (const auto& z : previous->signed_zones) {
+    if (dns::name_equal(z->zone().origin(), origin.data())) return z.get();
+  }
+  return nullptr;
+}
+
 /// True when two versions of a zone with the same SOA differ only in what sgdns makes from key files
 /// (DNSKEY, CDS, CDNSKEY): a rollover by adding or retiring key files and SIGHUP changes no data of the
 /// operator's, so it needs no serial bump. (A zone with stock secondaries needs one all the same, or they
@@ -271,7 +283,8 @@ std::shared_ptr<engine::World> build_world(const Config& config, std::uint64_t g
         if (!world->signatures)
           world->signatures = std::make_shared<dnssec::SignatureCache>(kSignatureCacheEntries);
         auto signed_zone = load_signed_zone(source, owners[i], world->signatures,
-                                            static_cast<std::uint32_t>(std::time(nullptr)));
+                                            static_cast<std::uint32_t>(std::time(nullptr)),
+                                            serving_signed(previous, source));
         z = std::shared_ptr<const zone::Zone>(signed_zone, &signed_zone->zone());
         world->signed_zones.push_back(std::move(signed_zone));
       }

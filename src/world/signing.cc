@@ -24,7 +24,8 @@ bool made_by_signer(std::uint16_t type) {
 std::shared_ptr<const dnssec::SignedZone> load_signed_zone(const config::ZoneSource& source,
                                                            const std::vector<zone::DynamicOwner>& owners,
                                                            std::shared_ptr<dnssec::SignatureCache> cache,
-                                                           std::uint32_t now) {
+                                                           std::uint32_t now,
+                                                           const dnssec::SignedZone* previous) {
   zone::MasterFile file = zone::read_master_file(source.file, source.origin);
   std::uint32_t key_ttl = 3600;
   std::vector<std::uint8_t> apex;
@@ -64,7 +65,7 @@ std::shared_ptr<const dnssec::SignedZone> load_signed_zone(const config::ZoneSou
   }
   auto zone = zone::Zone::build(source.origin, std::move(file), owners);
   return std::make_shared<const dnssec::SignedZone>(std::move(zone), std::move(keys), dnssec::Validity{},
-                                                    std::move(cache), now);
+                                                    std::move(cache), now, previous);
 }
 
 }  // namespace sgdns::world

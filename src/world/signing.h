@@ -16,9 +16,12 @@ namespace sgdns::world {
 inline constexpr std::size_t kSignatureCacheEntries = 1u << 16;
 
 /// Reads the zone file and the key files, adds DNSKEY (every key) and CDS/CDNSKEY (signing KSKs/CSKs) at
-/// the apex, builds the zone and signs its static data at `now`. Throws ZoneError, KeyError.
+/// the apex, builds the zone and signs its static data at `now`, keeping the signatures of `previous`
+/// (the zone's version being served, at a reload; may be null) for what did not change. Throws
+/// ZoneError, KeyError.
 [[nodiscard]] std::shared_ptr<const dnssec::SignedZone> load_signed_zone(
     const config::ZoneSource& source, const std::vector<zone::DynamicOwner>& owners,
-    std::shared_ptr<dnssec::SignatureCache> cache, std::uint32_t now);
+    std::shared_ptr<dnssec::SignatureCache> cache, std::uint32_t now,
+    const dnssec::SignedZone* previous = nullptr);
 
 }  // namespace sgdns::world

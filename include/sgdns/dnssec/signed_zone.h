@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // SignedZone: a zone's keys and the signatures of its static data, made when the zone is loaded.
 //
-// Static RRsets are signed once at load into a table indexed like the zone's RRsets; answers that only
+// Static RRsets are signed once at load into a table indexed like the zone's RRsets (a reload copies
+// the signatures of RRsets it did not change from the version before, signature_reuse.h); answers that only
 // exist per query (geo and weighted choices, compact-denial NSECs, wildcard expansions) are signed when
 // first given and kept in the shared SignatureCache. A static signature past its refresh time is not
 // served from the table any more: it goes through the cache like dynamic data, so a long-running server
@@ -38,6 +39,7 @@ struct Validity {
   std::uint32_t jitter = 86400;  // spread by content, so signatures made together do not all expire together
   std::uint32_t refresh = 7 * 86400;  // re-signed once less than this is left (far above any TTL)
   std::uint32_t backdate = 3600;      // inception = now - backdate: validators with slow clocks
+  friend bool operator==(const Validity&, const Validity&) = default;
 };
 
 /// At most this many keys sign any one RRset (two during a double-signature rollover, with room).
@@ -47,13 +49,25 @@ inline constexpr std::size_t kMaxOnlineRdata = 64;
 
 class SignedZone {
  public:
-  /// Signs every authoritative static RRset (not NS at a delegation, not glue). Throws KeyError when a
-  /// role has no signing key or OpenSSL fails.
+  /// Signs every authoritative static RRset (not NS at a delegation, not glue). With `previous`, the
+  /// zone's SignedZone before a reload, an RRset whose owner, type, TTL, RDATA set and signing keys are
+  /// all unchanged keeps its signatures (until they are due for refresh): a reload signs only what
+  /// changed. `previous` is only read here, never kept. Throws KeyError when a role has no signing key
+  /// or OpenSSL fails.
   SignedZone(std::shared_ptr<const zone::Zone> zone, std::vector<ZoneKey> keys, Validity validity,
-             std::shared_ptr<SignatureCache> cache, std::uint32_t now);
+             std::shared_ptr<SignatureCache> cache, std::uint32_t now, const SignedZone* previous = nullptr);
 
   [[nodiscard]] const zone::Zone& zone() const noexcept { return *zone_; }
   [[nodiscard]] const std::vector<ZoneKey>& keys() const noexcept { return keys_; }
+  [[nodiscard]] const Validity& validity() const noexcept { return validity_; }
+
+  /// How the static RRsets got their signatures when this version was made: signed then, or kept from
+  /// the previous version (reload log line, sgdns_dnssec_static_rrsets).
+  struct LoadStats {
+    std::size_t signed_rrsets = 0;
+    std::size_t kept_rrsets = 0;
+  };
+  [[nodiscard]] const LoadStats& load_stats() const noexcept { return load_stats_; }
 
   /// The load-time signatures of a static RRset still good at `now`; empty when there are none (not
   /// signed, or due for refresh: then call sign()).
@@ -106,6 +120,7 @@ class SignedZone {
   std::vector<Signature> static_;
   std::vector<std::uint32_t> static_refresh_;  // per RRset index: when its signatures go through sign()
   mutable std::atomic<std::uint64_t> online_{0};
+  LoadStats load_stats_;
 };
 
 }  // namespace sgdns::dnssec

@@ -21,7 +21,8 @@ namespace sgdns::world {
 /// (it is served once fetched). Each zone's IXFR journal continues `previous`'s (a reload): the old and
 /// new versions are diffed when the serial moved forward; a zone whose content changed while its serial
 /// did not is refused (secondaries would never see the change). Without `previous` (a start) each
-/// journal is read from config.journal_dir, and kept only if it leads to the serial loaded.
+/// journal is read from config.journal_dir, and kept only if it leads to the serial loaded. A signed
+/// zone keeps `previous`'s signatures of the RRsets that did not change (dnssec::SignedZone).
 [[nodiscard]] std::shared_ptr<engine::World> build_world(const config::Config& config,
                                                          std::uint64_t generation,
                                                          const engine::World* previous = nullptr);
