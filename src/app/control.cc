@@ -152,6 +152,14 @@ void Control::update_world_metrics(const engine::World& world) {
   }
   for (const auto& z : world.zones.zones())
     metrics_.zone_serial.Add({{"zone", z->origin_text()}}).Set(z->serial());
+  for (const auto& s : world.signed_zones) {
+    const std::string origin = s->zone().origin_text();
+    const auto& stats = s->load_stats();
+    metrics_.dnssec_static_rrsets.Add({{"zone", origin}, {"signatures", "signed"}})
+        .Set(static_cast<double>(stats.signed_rrsets));
+    metrics_.dnssec_static_rrsets.Add({{"zone", origin}, {"signatures", "kept"}})
+        .Set(static_cast<double>(stats.kept_rrsets));
+  }
   std::vector<std::string> records, regions, pools;
   if (world.policy) {
     for (const auto& r : world.policy->records) records.push_back(r.name);

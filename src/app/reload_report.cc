@@ -31,7 +31,14 @@ std::string describe(const engine::World& world) {
   for (const auto& z : world.zones.zones()) {
     if (!out.empty()) out += ", ";
     out += z->origin_text() + " serial " + std::to_string(z->serial()) + " (" +
-           std::to_string(z->record_count()) + " records)";
+           std::to_string(z->record_count()) + " records";
+    // What the load cost in signatures: a reload signs only the RRsets that changed (docs/dnssec.md).
+    if (const dnssec::SignedZone* s = world.signed_zone(z.get())) {
+      const auto& stats = s->load_stats();
+      out += ", DNSSEC: " + std::to_string(stats.signed_rrsets) + " RRsets signed, " +
+             std::to_string(stats.kept_rrsets) + " kept their signatures";
+    }
+    out += ")";
   }
   if (out.empty()) out = "no zone yet (secondary zones not fetched)";
   if (world.policy) out += "; " + std::to_string(world.policy->records.size()) + " dynamic records";

@@ -26,7 +26,8 @@ struct StartSettings {
 
 [[nodiscard]] StartSettings start_settings(const config::Config& config);
 
-/// One line per served zone and the number of dynamic records, for the log.
+/// One line per served zone (for a signed one: how many RRsets its load signed, how many kept the
+/// signatures of the version before) and the number of dynamic records, for the log.
 [[nodiscard]] std::string describe(const engine::World& world);
 
 /// What a reload from `before` to `after` changes: zones added, removed or with a new serial; dynamic

@@ -223,6 +223,11 @@ Metrics::Metrics()
                       .Name("sgdns_zone_serial")
                       .Help("SOA serial of each served zone")
                       .Register(*registry_)),
+      dnssec_static_rrsets(prometheus::BuildGauge()
+                               .Name("sgdns_dnssec_static_rrsets")
+                               .Help("Static RRsets of each signed zone by whether the last load signed "
+                                     "them or kept the signatures of the version before")
+                               .Register(*registry_)),
       config_generation(prometheus::BuildGauge()
                             .Name("sgdns_config_generation")
                             .Help("Generation of the served configuration and zones")

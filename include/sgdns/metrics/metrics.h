@@ -74,6 +74,9 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& probe_duration;
   prometheus::Family<prometheus::Counter>& reloads;
   prometheus::Family<prometheus::Gauge>& zone_serial;
+  /// Signed zones: static RRsets whose signatures the served version's load made ("signed") or kept
+  /// from the version before ("kept"), by zone.
+  prometheus::Family<prometheus::Gauge>& dnssec_static_rrsets;
   prometheus::Gauge& config_generation;
   /// 1 when the last reload was installed (or none was tried yet), 0 after a refused one.
   prometheus::Gauge& config_last_reload_successful;
