@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Keeping a reloaded zone's unchanged signatures: same RRset, same keys, not yet due for refresh.
+// Keeping a reloaded zone's unchanged signatures: same RRset (or NSEC record), same keys, not yet due for
+// refresh.
 #include "signature_reuse.h"
 
 #include <algorithm>
@@ -68,6 +69,10 @@ SignatureReuse::SignatureReuse(const SignedZone* previous, std::span<const ZoneK
     same_signers_[kind] = now == signers(previous->keys(), kind == 1);
     signer_count_[kind] = now.size();
   }
+  const auto records = previous->nsec_chain().records();
+  previous_nsec_.assign(previous->zone().nodes().size(), -1);
+  for (std::size_t i = 0; i < records.size(); ++i)
+    previous_nsec_[records[i].node] = static_cast<std::int32_t>(i);
 }
 
 std::span<const Signature> SignatureReuse::find(const zone::Zone& zone, const zone::Node& node,
@@ -84,6 +89,24 @@ std::span<const Signature> SignatureReuse::find(const zone::Zone& zone, const zo
   // Empty when due for refresh, or when the old version did not sign it (glue that became data).
   std::span<const Signature> kept = previous_->static_signatures(*old_set, now);
   return kept.size() == signer_count_[kind] ? kept : std::span<const Signature>{};
+}
+
+std::span<const Signature> SignatureReuse::find_nsec(const zone::Zone& zone, const NsecChain& chain,
+                                                     const NsecChain::Record& r, std::uint32_t now) const {
+  if (!previous_ || !same_signers_[0]) return {};  // NSEC records are signed with the zone-data keys
+  const zone::Zone& old = previous_->zone();
+  const NsecChain& old_chain = previous_->nsec_chain();
+  const std::uint8_t* owner = zone.name(zone.node(static_cast<std::int32_t>(r.node)));
+  const zone::Node* old_node = old.find(owner, dns::name_length(owner));
+  if (!old_node || old_chain.ttl() != chain.ttl()) return {};
+  const std::int32_t i = previous_nsec_[static_cast<std::size_t>(old_node - old.nodes().data())];
+  if (i < 0) return {};
+  const RdataRef now_rdata = chain.rdata(r);
+  const RdataRef old_rdata = old_chain.rdata(old_chain.records()[static_cast<std::size_t>(i)]);
+  if (now_rdata.size != old_rdata.size || std::memcmp(now_rdata.data, old_rdata.data, now_rdata.size) != 0)
+    return {};
+  std::span<const Signature> kept = previous_->nsec_signatures(static_cast<std::size_t>(i), now);
+  return kept.size() == signer_count_[0] ? kept : std::span<const Signature>{};
 }
 
 }  // namespace sgdns::dnssec

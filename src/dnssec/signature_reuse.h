@@ -24,12 +24,19 @@ class SignatureReuse {
                                                 const zone::RRset& set, bool key_type,
                                                 std::uint32_t now) const;
 
+  /// The same for record `r` of `chain`, the NSEC chain of `zone`: the previous chain's record at the
+  /// same owner, when its RDATA (next name, type bit maps) and TTL are the same.
+  [[nodiscard]] std::span<const Signature> find_nsec(const zone::Zone& zone, const NsecChain& chain,
+                                                     const NsecChain::Record& r, std::uint32_t now) const;
+
  private:
   const SignedZone* previous_ = nullptr;
   /// Per kind of RRset ([0] data, [1] DNSKEY/CDS/CDNSKEY): the keys that sign it are the previous
   /// version's, and how many there are (the signatures an RRset must have to be kept).
   bool same_signers_[2] = {false, false};
   std::size_t signer_count_[2] = {0, 0};
+  /// Per node of the previous zone: its record in the previous NSEC chain, or -1.
+  std::vector<std::int32_t> previous_nsec_;
 };
 
 }  // namespace sgdns::dnssec

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Signing a zone's NSEC chain at load, beside its static RRsets, with the keys that sign zone data.
+// Signing a zone's NSEC chain at load, beside its static RRsets, with the keys that sign zone data (a
+// reload keeps the signatures of the records it did not change).
 #include "sgdns/dns/name.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/dnssec/signed_zone.h"
+#include "signature_reuse.h"
 
 namespace sgdns::dnssec {
 
-void SignedZone::sign_nsec_chain(std::uint32_t now) {
+void SignedZone::sign_nsec_chain(std::uint32_t now, const SignatureReuse& reuse) {
   nsec_chain_ = NsecChain(*zone_);
   const auto records = nsec_chain_.records();
   nsec_begin_.assign(records.size() + 1, 0);
@@ -17,6 +19,14 @@ void SignedZone::sign_nsec_chain(std::uint32_t now) {
   for (std::size_t i = 0; i < records.size(); ++i) {
     const NsecChain::Record& r = records[i];
     nsec_begin_[i] = static_cast<std::uint32_t>(nsec_signatures_.size());
+    // A reload: an NSEC record whose owner, next name, bit map and TTL did not change keeps its signatures.
+    if (const auto kept = reuse.find_nsec(*zone_, nsec_chain_, r, now); !kept.empty()) {
+      nsec_signatures_.insert(nsec_signatures_.end(), kept.begin(), kept.end());
+      nsec_refresh_[i] = kept.front().expiration() - validity_.refresh;
+      ++load_stats_.kept_rrsets;
+      continue;
+    }
+    ++load_stats_.signed_rrsets;
     const RdataRef rdata = nsec_chain_.rdata(r);
     SigningInput in{zone_->name(zone_->node(static_cast<std::int32_t>(r.node))),
                     zone_->origin(),

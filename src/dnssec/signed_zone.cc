@@ -92,7 +92,7 @@ SignedZone::SignedZone(std::shared_ptr<const zone::Zone> zone, std::vector<ZoneK
   for (std::size_t i = zone_->rrset_count(); i-- > 0;) {
     if (static_refresh_[i] == 0) static_begin_[i] = static_begin_[i + 1];
   }
-  sign_nsec_chain(now);
+  sign_nsec_chain(now, reuse);
 }
 
 bool SignedZone::sign_one(const SigningKey& key, const SigningInput& in, std::span<const RdataRef> rdata,

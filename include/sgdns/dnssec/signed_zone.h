@@ -21,6 +21,8 @@
 
 namespace sgdns::dnssec {
 
+class SignatureReuse;  // signature_reuse.h, private to the module
+
 /// CSK: signs everything. KSK: signs the DNSKEY RRset (and CDS/CDNSKEY). ZSK: signs the rest.
 enum class KeyRole : std::uint8_t { Csk, Ksk, Zsk };
 
@@ -61,8 +63,8 @@ class SignedZone {
   [[nodiscard]] const std::vector<ZoneKey>& keys() const noexcept { return keys_; }
   [[nodiscard]] const Validity& validity() const noexcept { return validity_; }
 
-  /// How the static RRsets got their signatures when this version was made: signed then, or kept from
-  /// the previous version (reload log line, sgdns_dnssec_static_rrsets).
+  /// How the static RRsets and the NSEC chain's records got their signatures when this version was made:
+  /// signed then, or kept from the previous version (reload log line, sgdns_dnssec_static_rrsets).
   struct LoadStats {
     std::size_t signed_rrsets = 0;
     std::size_t kept_rrsets = 0;
@@ -103,8 +105,9 @@ class SignedZone {
   [[nodiscard]] bool sign_one(const SigningKey& key, const SigningInput& in, std::span<const RdataRef> rdata,
                               Signature& out) const;
   [[nodiscard]] static bool is_key_type(std::uint16_t type) noexcept;
-  /// Builds and signs nsec_chain_ (signed_nsec_chain.cc): the constructor's last step.
-  void sign_nsec_chain(std::uint32_t now);
+  /// Builds and signs nsec_chain_ (signed_nsec_chain.cc): the constructor's last step. A record that
+  /// `reuse` finds unchanged in the previous version keeps its signatures.
+  void sign_nsec_chain(std::uint32_t now, const SignatureReuse& reuse);
 
   std::shared_ptr<const zone::Zone> zone_;
   std::vector<ZoneKey> keys_;
