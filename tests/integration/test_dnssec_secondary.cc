@@ -5,6 +5,7 @@
 // stubbed to the secondary, gets validated answers, NXDOMAIN and NODATA from the chain.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <sstream>
 #include <thread>
 
@@ -184,6 +185,27 @@ TEST_CASE("an AXFR of a signed zone passes ldns-verify-zone and kzonecheck; one 
   INFO(ixfr.output);
   CHECK(count_of(ixfr.output, "\tNSEC\t") == 8);
   CHECK(sgdns.log().find("signed zone, full transfer") != std::string::npos);
+
+  // A reload that keeps most signatures (one new name, serial 2): the transfer mixes kept and new
+  // signatures and a chain with a new link, and must verify as a whole again.
+  sgdns.dir().write("geo.test.zone", geo_zone(2, kExtraRecords + "added IN A 192.0.2.99\n"));
+  REQUIRE(sgdns.server().signal(SIGHUP));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (serial_at(sgdns.port()) != 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(Millis(100));
+  REQUIRE(serial_at(sgdns.port()) == 2);
+  CHECK(sgdns.log().find("kept their signatures") != std::string::npos);
+  const std::string reloaded = axfr_zone_file(sgdns.port(), records);
+  INFO(reloaded);
+  CHECK(count_of(reloaded, "\tNSEC\t") == 9);
+  CHECK(count_of(reloaded, "\tRRSIG\tNSEC ") == 9);
+  const std::string after = sgdns.dir().write("axfr-after-reload.zone", reloaded);
+  const Check ldns_after = verify_with_ldns(after);
+  INFO("ldns-verify-zone after the reload:\n" << ldns_after.output);
+  CHECK(ldns_after.exit_code == 0);
+  const Check knot_after = verify_with_knot(after);
+  INFO("kzonecheck after the reload:\n" << knot_after.output);
+  CHECK(knot_after.exit_code == 0);
 }
 
 TEST_CASE("a stock Knot secondary serves a signed zone from sgdns and unbound validates its answers",
