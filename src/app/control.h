@@ -24,6 +24,7 @@
 #include "sgdns/health/prober.h"
 #include "sgdns/metrics/metrics.h"
 #include "sgdns/net/world_store.h"
+#include "signed_serial_age.h"
 #include "status_history.h"
 
 namespace sgdns::app {
@@ -80,7 +81,8 @@ class Control {
   Reloader reloader_;
   HealthSink health_sink_;
   Overrides overrides_;
-  Replication replication_;  // journals and NOTIFY as the served World changes
+  Replication replication_;                      // journals and NOTIFY as the served World changes
+  SignedSerialAge signed_serial_age_{metrics_};  // for the signed-zone serial alert
   admin::Tokens tokens_;
   std::unique_ptr<net::WorldStore> store_;
   std::unique_ptr<Secondaries> secondaries_;  // after store_: its thread is joined before store_ goes

@@ -255,6 +255,14 @@ Metrics::Metrics()
               .Help("Secondary zones: Unix time at which the copy expires (SOA expire after the last contact "
                     "with the primary) and is answered SERVFAIL; 0 while there is no copy")
               .Register(*registry_)),
+      zone_signed_serial_since(
+          prometheus::BuildGauge()
+              .Name("sgdns_zone_signed_serial_timestamp_seconds")
+              .Help(
+                  "Signed zones with secondaries (transfer rules or notify targets): Unix time at which the "
+                  "serial served now was first served (at start: the zone file's modification time); "
+                  "secondaries' copies of it carry signatures valid at least 7 days past it")
+              .Register(*registry_)),
       state_file_quarantined(
           prometheus::BuildCounter()
               .Name("sgdns_state_file_quarantined_total")

@@ -31,13 +31,21 @@ const std::string kChecker = kSource + "/tests/monitoring/check_monitoring.py";
 
 // The shipped sgdns.json with absolute zone and GeoIP paths and a check "local" (HTTP on `port`) on three
 // pools: edge-usw on the live backend, origin-primary and origin-standby on addresses where nothing listens;
-// and a secondary zone fetched from the sgdns on `primary_port`, for the replication metrics.
-json monitored_config(uint16_t port, uint16_t primary_port, const TempDir& dir) {
+// a secondary zone fetched from the sgdns on `primary_port`, for the replication metrics; and a zone signed
+// with the CSK `key` that secondaries may transfer, for the signed-serial one.
+json monitored_config(uint16_t port, uint16_t primary_port, const std::string& key, const TempDir& dir) {
   json c = json::parse(read_file(kSource + "/sgdns.json"));
   for (auto& z : c["zones"]) z["file"] = kSource + "/" + z["file"].get<std::string>();
   c["zones"].push_back({{"origin", "copy.test."},
                         {"file", dir.file("copy.test.zone")},
                         {"primary", {{"address", "127.0.0.1:" + std::to_string(primary_port)}}}});
+  c["zones"].push_back({{"origin", "signed.test."},
+                        {"file", dir.write("signed.test.zone",
+                                           "$ORIGIN signed.test.\n$TTL 300\n@ SOA ns "
+                                           "hostmaster 3 3600 600 86400 60\n@ NS ns\n"
+                                           "ns A 192.0.2.53\n")},
+                        {"dnssec", {{"keys", {{{"file", key}, {"role", "csk"}}}}}},
+                        {"transfer", {{{"address", "127.0.0.1"}}}}});
   for (auto& db : c["geoip"]["databases"]) db = kSource + "/" + db.get<std::string>();
   c["checks"] = {{"local", {{"type", "http"}, {"port", port}}}};
   c["pools"]["edge-usw"] = {{"region", "us-west"}, {"members", {"127.0.0.2"}}, {"check", "local"}};
@@ -91,8 +99,14 @@ TEST_CASE("the alert rules and the dashboard use only metrics and labels a live 
                 "@ NS ns\nns A 192.0.2.53\n");
   ServerProcess copy_primary({"--zone", "copy.test.=" + copied});
   REQUIRE(copy_primary.wait_ready("copy.test."));
+  // The CSK of signed.test.
+  CommandResult keygen =
+      run_command("cd '" + dir.path() + "' && ldns-keygen -a ECDSAP256SHA256 -k signed.test", Millis(20000));
+  INFO(keygen.output);
+  REQUIRE(keygen.exit_code == 0);
+  const std::string key = dir.file(keygen.output.substr(0, keygen.output.find('\n')));
   const std::string config_path =
-      dir.write("sgdns.json", monitored_config(port, copy_primary.port(), dir).dump(2));
+      dir.write("sgdns.json", monitored_config(port, copy_primary.port(), key, dir).dump(2));
   const uint16_t admin_port = free_port();
   ServerProcess server({"--config", config_path, "--admin", "127.0.0.1:" + std::to_string(admin_port)});
   const bool ready = server.wait_ready("streamgate.example.");
@@ -169,6 +183,14 @@ TEST_CASE("the alert rules and the dashboard use only metrics and labels a live 
   const double now_s = static_cast<double>(std::time(nullptr));
   CHECK(expires > now_s + 86400 - 120);  // the SOA expire (one day) from the fetch, a minute or so ago
   CHECK(expires <= now_s + 86400 + 1);
+  // The signed zone's serial dates from its file (written at the start of this test), not from the reload.
+  const double signed_since =
+      sample(scrape, R"(sgdns_zone_signed_serial_timestamp_seconds{zone="signed.test."})");
+  struct stat zone_stat {};
+  REQUIRE(::stat(dir.file("signed.test.zone").c_str(), &zone_stat) == 0);
+  CHECK(signed_since == Approx(static_cast<double>(zone_stat.st_mtim.tv_sec) +
+                               static_cast<double>(zone_stat.st_mtim.tv_nsec) / 1e9)
+                            .margin(0.001));
   CHECK(sample(scrape, R"(sgdns_failover_worst_case_seconds{record="origin.streamgate.example."})") > 0);
   CommandResult sha = run_command("sha256sum " + config_path);
   REQUIRE(sha.exit_code == 0);

@@ -86,6 +86,9 @@ class Metrics {
   /// Secondary zones: when the copy expires (answered SERVFAIL) unless the primary is reached before; 0
   /// while there is no copy. What the refresh alerts compare with time().
   prometheus::Family<prometheus::Gauge>& zone_expire_timestamp;
+  /// Signed zones with secondaries: when the serial served now was first served (at start: the zone
+  /// file's modification time). Secondaries' copies of it hold signatures valid 7 days past it at least.
+  prometheus::Family<prometheus::Gauge>& zone_signed_serial_since;
   /// A corrupt or unreadable admin.state_file moved aside at start (the server started without it).
   prometheus::Counter& state_file_quarantined;
   /// The fleet (etcd): 1 while the watch is open; the last etcd revision applied; seconds from an override's
