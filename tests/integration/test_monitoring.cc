@@ -186,6 +186,9 @@ TEST_CASE("the alert rules and the dashboard use only metrics and labels a live 
   // The signed zone's serial dates from its file (written at the start of this test), not from the reload.
   const double signed_since =
       sample(scrape, R"(sgdns_zone_signed_serial_timestamp_seconds{zone="signed.test."})");
+  // The reload changed nothing in it: every signature of its 6 RRsets and 2-name NSEC chain was kept.
+  CHECK(sample(scrape, R"(sgdns_dnssec_static_rrsets{signatures="signed",zone="signed.test."})") == 0);
+  CHECK(sample(scrape, R"(sgdns_dnssec_static_rrsets{signatures="kept",zone="signed.test."})") == 8);
   struct stat zone_stat {};
   REQUIRE(::stat(dir.file("signed.test.zone").c_str(), &zone_stat) == 0);
   CHECK(signed_since == Approx(static_cast<double>(zone_stat.st_mtim.tv_sec) +
