@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: any bytes as a query, over UDP and TCP, through the whole answer path (and AXFR).
-// The world has static zones and the golden geo policy (GeoIP maps, every policy kind, ECS trusted from
-// everyone), so dynamic answers are fuzzed as static ones are. The first byte picks the transport (bit 0)
-// and which members are down (the other bits), so one corpus covers both transports and failover.
+// The world has static zones (example.test. signed) and the golden geo policy (GeoIP maps, every policy
+// kind, ECS trusted from everyone), so dynamic and signed answers are fuzzed as static ones are. The first
+// byte picks the transport (bit 0) and which members are down (the other bits), so one corpus covers both
+// transports and failover.
 #include <netinet/in.h>
 
 #include <cstdint>
@@ -21,6 +22,9 @@ engine::World& fuzz_world() {
   static const std::shared_ptr<engine::World> w = [] {
     config::Config c = config::load_config_file(SGDNS_TEST_DATA "/golden/configs/geo.json");
     c.zones.push_back({"example.test.", SGDNS_TEST_DATA "/golden/zones/example.test.zone"});
+    // Signed, so that queries with DO reach RRSIGs, compact denial (and CO), the signature cache, and an
+    // AXFR with the NSEC chain; without DO the same zone is answered as an unsigned one.
+    c.zones.back().keys = {{SGDNS_TEST_DATA "/data/dnssec/Kexample.test.+013+63988", dnssec::KeyRole::Csk}};
     c.zones.push_back({"child.example.test.", SGDNS_TEST_DATA "/golden/zones/child.example.test.zone"});
     c.options.nsid = "fuzz";
     c.options.axfr_allow = {dns::Prefix{4, {127}, 8}};
