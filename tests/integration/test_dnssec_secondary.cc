@@ -96,16 +96,20 @@ Check verify_with_knot(const std::string& path) {
   return {r.exit_code, r.output};
 }
 
+/// Both zone verifiers on the zone file at `path`, each expected to accept it (or, with `valid` false, to
+/// refuse it); `what` names the copy in the failure messages.
+void check_verifiers(const std::string& path, bool valid, const std::string& what) {
+  const Check ldns = verify_with_ldns(path);
+  INFO("ldns-verify-zone on " << what << ":\n" << ldns.output);
+  CHECK((ldns.exit_code == 0) == valid);
+  const Check knot = verify_with_knot(path);
+  INFO("kzonecheck on " << what << ":\n" << knot.output);
+  CHECK((knot.exit_code == 0) == valid);
+}
+
 /// The SOA serial `port` serves for geo.test., or -1 when it does not answer for it.
 long serial_at(uint16_t port) {
-  auto r =
-      run_command("kdig @127.0.0.1 -p " + std::to_string(port) + " geo.test. SOA +short +timeout=1 +retry=0",
-                  Millis(3000));
-  std::istringstream in(r.output);
-  std::string mname, rname;
-  long serial = -1;
-  if (r.exit_code != 0 || !(in >> mname >> rname >> serial)) return -1;
-  return serial;
+  return soa_serial_at(port, "geo.test.");
 }
 
 /// knotd as a plain secondary of geo.test. (no signing of its own: it serves what it transferred).
@@ -163,21 +167,8 @@ TEST_CASE("an AXFR of a signed zone passes ldns-verify-zone and kzonecheck; one 
   CHECK(sgdns.log().find("axfr of geo.test. to 127.0.0.1: allowed, serial 1") != std::string::npos);
   CHECK(sgdns.log().find("with RRSIGs and 8 NSEC") != std::string::npos);
 
-  const std::string good = sgdns.dir().write("axfr.zone", zone);
-  const Check ldns = verify_with_ldns(good);
-  INFO("ldns-verify-zone:\n" << ldns.output);
-  CHECK(ldns.exit_code == 0);
-  const Check knot = verify_with_knot(good);
-  INFO("kzonecheck:\n" << knot.output);
-  CHECK(knot.exit_code == 0);
-
-  const std::string bad = sgdns.dir().write("corrupt.zone", corrupt_one_rrsig(zone));
-  const Check ldns_bad = verify_with_ldns(bad);
-  INFO("ldns-verify-zone on the corrupted copy:\n" << ldns_bad.output);
-  CHECK(ldns_bad.exit_code != 0);
-  const Check knot_bad = verify_with_knot(bad);
-  INFO("kzonecheck on the corrupted copy:\n" << knot_bad.output);
-  CHECK(knot_bad.exit_code != 0);
+  check_verifiers(sgdns.dir().write("axfr.zone", zone), true, "the AXFR");
+  check_verifiers(sgdns.dir().write("corrupt.zone", corrupt_one_rrsig(zone)), false, "the corrupted copy");
 
   // An IXFR of a signed zone is answered in full (the journal holds unsigned changes only).
   auto ixfr = run_command("kdig @127.0.0.1 -p " + std::to_string(sgdns.port()) + " +tcp geo.test. IXFR=0",
@@ -199,13 +190,7 @@ TEST_CASE("an AXFR of a signed zone passes ldns-verify-zone and kzonecheck; one 
   INFO(reloaded);
   CHECK(count_of(reloaded, "\tNSEC\t") == 9);
   CHECK(count_of(reloaded, "\tRRSIG\tNSEC ") == 9);
-  const std::string after = sgdns.dir().write("axfr-after-reload.zone", reloaded);
-  const Check ldns_after = verify_with_ldns(after);
-  INFO("ldns-verify-zone after the reload:\n" << ldns_after.output);
-  CHECK(ldns_after.exit_code == 0);
-  const Check knot_after = verify_with_knot(after);
-  INFO("kzonecheck after the reload:\n" << knot_after.output);
-  CHECK(knot_after.exit_code == 0);
+  check_verifiers(sgdns.dir().write("axfr-after-reload.zone", reloaded), true, "the AXFR after the reload");
 }
 
 TEST_CASE("a stock Knot secondary serves a signed zone from sgdns and unbound validates its answers",
@@ -250,12 +235,7 @@ TEST_CASE("a stock Knot secondary serves a signed zone from sgdns and unbound va
   us.zone = kGeoZone;
   us.auth_port = knot_port;  // the resolver asks only the secondary
   us.trust_anchor_file = key + ".key";
-  std::unique_ptr<UnboundServer> unbound;
-  try {
-    unbound = std::make_unique<UnboundServer>(us);
-  } catch (const std::exception& e) {
-    FAIL("unbound did not come up: " << e.what());
-  }
+  auto unbound = std::make_unique<UnboundServer>(us);  // throws, failing the test, if it does not come up
   INFO("unbound log:\n" << unbound->log() << "\nknot log:\n" << knot->log());
 
   Reply a = via(*unbound, "static.geo.test.", kTypeA);

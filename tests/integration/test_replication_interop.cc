@@ -26,14 +26,7 @@ std::string zone_text(int serial, const std::string& www) {
 
 /// The serial `port` serves for rep.test., or -1 when it does not answer for it.
 long serial_at(uint16_t port) {
-  auto r =
-      run_command("kdig @127.0.0.1 -p " + std::to_string(port) + " rep.test. SOA +short +timeout=1 +retry=0",
-                  Millis(3000));
-  std::istringstream in(r.output);
-  std::string mname, rname;
-  long serial = -1;
-  if (r.exit_code != 0 || !(in >> mname >> rname >> serial)) return -1;
-  return serial;
+  return soa_serial_at(port, "rep.test.");
 }
 
 bool wait_serial(uint16_t port, long serial, Millis timeout) {

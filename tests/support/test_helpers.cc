@@ -102,6 +102,17 @@ std::vector<std::string> nonempty_lines(const std::string& text) {
   return lines;
 }
 
+long soa_serial_at(uint16_t port, const std::string& zone) {
+  CommandResult r = run_command(
+      "kdig @127.0.0.1 -p " + std::to_string(port) + " " + zone + " SOA +short +timeout=1 +retry=0",
+      Millis(3000));
+  std::istringstream in(r.output);
+  std::string mname, rname;
+  long serial = -1;
+  if (r.exit_code != 0 || !(in >> mname >> rname >> serial)) return -1;
+  return serial;
+}
+
 ServedZone::ServedZone(const std::string& zone_origin, const std::string& zone_text,
                        const std::vector<std::string>& extra_args)
     : origin(zone_origin) {

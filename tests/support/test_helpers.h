@@ -27,6 +27,10 @@ std::string normalize_record_text(const std::string& text);
 /// The lines of `text` that are not empty (a server's log, say).
 std::vector<std::string> nonempty_lines(const std::string& text);
 
+/// The SOA serial 127.0.0.1:`port` serves for `zone` (asked with kdig, 1 s, no retry), or -1 when it does
+/// not answer for it: how the replication tests watch any server (sgdns, Knot, NSD, BIND) take a change.
+long soa_serial_at(uint16_t port, const std::string& zone);
+
 // The absolute path of a file below tests/. Inline because SGDNS_TEST_DATA is defined for the test binaries
 // (tests/CMakeLists.txt), not for this library.
 inline std::string test_data_path(const std::string& relative) {

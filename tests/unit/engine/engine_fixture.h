@@ -52,15 +52,22 @@ struct Decoded {
   }
 };
 
+/// 127.0.0.1, the client address the engine tests ask from (static: a Client keeps a pointer to it).
+inline const sockaddr* loopback_peer() {
+  static const sockaddr_in peer = [] {
+    sockaddr_in p{};
+    p.sin_family = AF_INET;
+    p.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return p;
+  }();
+  return reinterpret_cast<const sockaddr*>(&peer);
+}
+
 inline Decoded ask(const engine::World& world, const std::vector<std::uint8_t>& query,
                    engine::Transport transport = engine::Transport::Udp) {
   static engine::Scratch scratch;
   std::vector<std::uint8_t> out(65535);
-  sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  engine::Reply r =
-      engine::answer(world, query, {reinterpret_cast<const sockaddr*>(&peer), transport}, scratch, out);
+  engine::Reply r = engine::answer(world, query, {loopback_peer(), transport}, scratch, out);
   Decoded d;
   d.size = r.size;
   d.outcome = r.outcome;

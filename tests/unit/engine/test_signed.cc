@@ -51,10 +51,7 @@ Signed ask_signed(const engine::World& world) {
   REQUIRE(!query.empty());
   engine::Scratch scratch;
   std::vector<std::uint8_t> out(65535);
-  sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Udp};
+  engine::Client client{test::loopback_peer(), engine::Transport::Udp};
   (void)engine::answer(world, query, client, scratch, out);  // as the UDP loop does: parse, then sign
   const engine::Reply r = engine::answer_signed(world, query, client, scratch, out, kNow);
   Signed s;

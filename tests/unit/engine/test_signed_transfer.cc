@@ -85,10 +85,7 @@ Transfer transfer(const engine::World& world, std::uint16_t qtype, std::size_t s
   }
   engine::Scratch scratch;
   std::vector<std::uint8_t> out(65535);
-  sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Tcp};
+  engine::Client client{test::loopback_peer(), engine::Transport::Tcp};
   const engine::Reply r = engine::answer(world, query, client, scratch, out);
   REQUIRE(r.outcome == engine::Outcome::Transfer);
   engine::TransferStream stream(world, client, scratch);
@@ -168,10 +165,7 @@ TEST_CASE("a transfer past the signatures' refresh point signs anew instead of s
   std::vector<std::uint8_t> query = test::make_query("example.test.", dns::rrtype::kAXFR, false);
   engine::Scratch scratch;
   std::vector<std::uint8_t> out(65535);
-  sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  engine::Client client{reinterpret_cast<const sockaddr*>(&peer), engine::Transport::Tcp};
+  engine::Client client{test::loopback_peer(), engine::Transport::Tcp};
   REQUIRE(engine::answer(s->world, query, client, scratch, out).outcome == engine::Outcome::Transfer);
   engine::TransferStream stream(s->world, client, scratch);
   std::size_t rrsigs = 0;
