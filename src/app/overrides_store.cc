@@ -17,22 +17,13 @@
 #include <stdexcept>
 
 #include "sgdns/admin/router.h"
+#include "sgdns/util/file_write.h"
 #include "sgdns/util/text.h"
 
 namespace sgdns::app {
 namespace {
 
 using nlohmann::json;
-
-void write_all(int fd, const std::string& data, const std::string& path) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error(path + ": write: " + std::strerror(errno));
-    off += static_cast<std::size_t>(n);
-  }
-}
 
 /// Reads the whole file; ENOENT leaves `missing` set. Throws with the reason for anything else.
 std::string read_all(const std::string& path, bool& missing) {
@@ -182,7 +173,7 @@ void OverridesStore::save(const std::map<std::string, Override>& overrides) cons
   if (fd < 0 && errno == EEXIST && ::unlink(tmp.c_str()) == 0) fd = ::open(tmp.c_str(), flags, 0600);
   if (fd < 0) throw std::runtime_error(tmp + ": " + std::strerror(errno));
   try {
-    write_all(fd, admin::json_text(doc, 2) + "\n", tmp);
+    util::write_all(fd, admin::json_text(doc, 2) + "\n", tmp);
     if (::fsync(fd) != 0) throw std::runtime_error(tmp + ": fsync: " + std::strerror(errno));
   } catch (...) {
     ::close(fd);

@@ -2,8 +2,6 @@
 // A secondary zone's refresh: transfer, IXFR applied to the served version, checks, the copy on disk.
 #include "secondary_fetch.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include "sgdns/dns/serial.h"
 #include "sgdns/dns/types.h"
 #include "sgdns/net/transfer_client.h"
+#include "sgdns/util/file_write.h"
 #include "sgdns/zone/wire_records.h"
 
 namespace sgdns::app {
@@ -76,26 +75,6 @@ std::string utc_now() {
   return buf;
 }
 
-/// Writes `text` to `path` and syncs it; throws std::runtime_error.
-void write_synced(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(path + ": " + std::strerror(errno));
-  std::size_t off = 0;
-  while (off < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw std::runtime_error(path + ": " + std::strerror(err));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) throw std::runtime_error(path + ": fsync: " + std::strerror(errno));
-}
-
 }  // namespace
 
 FetchOutcome fetch_zone(const FetchJob& job) {
@@ -150,10 +129,10 @@ FetchOutcome fetch_zone(const FetchJob& job) {
   // configured file only once it passed (a rename: a crash leaves the old copy or the new one).
   const std::string fresh = job.file + ".new";
   try {
-    write_synced(fresh, "; " + job.origin + " serial " + std::to_string(r.serial) + ", transferred from " +
-                            job.primary.text + " by " + (out.method == "IXFR" ? "IXFR" : "AXFR") + " at " +
-                            utc_now() + " by sgdns: do not edit, the next transfer replaces it\n" +
-                            zone::master_text(records));
+    util::write_synced(
+        fresh, "; " + job.origin + " serial " + std::to_string(r.serial) + ", transferred from " +
+                   job.primary.text + " by " + (out.method == "IXFR" ? "IXFR" : "AXFR") + " at " + utc_now() +
+                   " by sgdns: do not edit, the next transfer replaces it\n" + zone::master_text(records));
   } catch (const std::exception& e) {
     out.error = std::string("cannot write the copy: ") + e.what();
     ::unlink(fresh.c_str());

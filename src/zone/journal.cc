@@ -2,10 +2,8 @@
 // The IXFR journal: bounded history of zone changes, its file form and its checks.
 #include "sgdns/zone/journal.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -13,6 +11,7 @@
 
 #include "sgdns/dns/types.h"
 #include "sgdns/dns/wire_reader.h"
+#include "sgdns/util/file_write.h"
 #include "sgdns/zone/error.h"
 
 namespace sgdns::zone {
@@ -153,23 +152,9 @@ std::shared_ptr<const Journal> Journal::read(const std::string& path) {
 }
 
 void Journal::write(const std::string& path) const {
-  const std::string text = serialize();
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(tmp + ": " + std::strerror(errno));
-  std::size_t off = 0;
-  while (off < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = errno;
-      ::close(fd);
-      throw std::runtime_error(tmp + ": " + std::strerror(e));
-    }
-    off += static_cast<std::size_t>(n);
-  }
   // Renamed only once on disk: a crash leaves the old journal or the new one, never half of one.
-  if (::fsync(fd) != 0 || ::close(fd) != 0) throw std::runtime_error(tmp + ": " + std::strerror(errno));
+  util::write_synced(tmp, serialize());
   if (::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": " + std::strerror(errno));
 }
 

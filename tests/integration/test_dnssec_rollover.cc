@@ -73,15 +73,10 @@ std::string ds_of(const std::string& key) {
   return rdata.substr(0, rdata.find('\n'));
 }
 
-// Polls `probe` (every 100 ms) until it holds or 20 s have passed.
+// Polls `probe` until it holds or 20 s have passed.
 template <typename F>
 bool eventually(F probe) {
-  const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (Clock::now() < deadline) {
-    if (probe()) return true;
-    std::this_thread::sleep_for(Millis(100));
-  }
-  return false;
+  return wait_ms(probe, Millis(20000)) >= 0;
 }
 
 }  // namespace

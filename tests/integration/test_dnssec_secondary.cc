@@ -181,10 +181,7 @@ TEST_CASE("an AXFR of a signed zone passes ldns-verify-zone and kzonecheck; one 
   // signatures and a chain with a new link, and must verify as a whole again.
   sgdns.dir().write("geo.test.zone", geo_zone(2, kExtraRecords + "added IN A 192.0.2.99\n"));
   REQUIRE(sgdns.server().signal(SIGHUP));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (serial_at(sgdns.port()) != 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(Millis(100));
-  REQUIRE(serial_at(sgdns.port()) == 2);
+  REQUIRE(wait_ms([&] { return serial_at(sgdns.port()) == 2; }, Millis(20000)) >= 0);
   CHECK(sgdns.log().find("kept their signatures") != std::string::npos);
   const std::string reloaded = axfr_zone_file(sgdns.port(), records);
   INFO(reloaded);

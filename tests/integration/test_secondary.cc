@@ -27,18 +27,6 @@ std::string ask(uint16_t port, const std::string& args) {
       .output;
 }
 
-template <typename Pred>
-long wait_ms(Pred pred, Millis timeout) {
-  const auto start = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - start < timeout) {
-    if (pred())
-      return static_cast<long>(
-          std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start).count());
-    std::this_thread::sleep_for(Millis(10));
-  }
-  return -1;
-}
-
 }  // namespace
 
 TEST_CASE("an sgdns edge follows a hidden sgdns primary and applies its own geo records",

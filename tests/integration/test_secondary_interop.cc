@@ -85,19 +85,6 @@ std::string www(uint16_t port) {
   return dig(port, "www.sec.test. A +short");
 }
 
-/// Polls until `pred()` holds or `timeout` passes; the time it took, or -1.
-template <typename Pred>
-long wait_ms(Pred pred, Millis timeout) {
-  const auto start = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - start < timeout) {
-    if (pred())
-      return static_cast<long>(
-          std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start).count());
-    std::this_thread::sleep_for(Millis(10));
-  }
-  return -1;
-}
-
 /// sgdns's configuration: sec.test. a secondary of 127.0.0.1:`primary`, its copy in `dir`.
 std::string write_config(const TempDir& dir, uint16_t port, uint16_t primary) {
   dir.write("xfr.key", "key \"xfr\" {\n\talgorithm hmac-sha256;\n\tsecret \"" + kSecret + "\";\n};\n");

@@ -2,8 +2,10 @@
 // Catch2-aware shortcuts shared by the integration and differential tests.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dns_client.h"
@@ -26,6 +28,20 @@ std::string normalize_record_text(const std::string& text);
 
 /// The lines of `text` that are not empty (a server's log, say).
 std::vector<std::string> nonempty_lines(const std::string& text);
+
+/// Polls `pred` every 10 ms until it holds or `timeout` passes: the milliseconds it took, or -1. Tests wait
+/// for an observable event with it, never for a fixed time.
+template <typename Pred>
+long wait_ms(Pred pred, Millis timeout) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < timeout) {
+    if (pred())
+      return static_cast<long>(
+          std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start).count());
+    std::this_thread::sleep_for(Millis(10));
+  }
+  return -1;
+}
 
 /// The SOA serial 127.0.0.1:`port` serves for `zone` (asked with kdig, 1 s, no retry), or -1 when it does
 /// not answer for it: how the replication tests watch any server (sgdns, Knot, NSD, BIND) take a change.
