@@ -152,7 +152,7 @@ void Control::update_world_metrics(const engine::World& world) {
   }
   for (const auto& z : world.zones.zones())
     metrics_.zone_serial.Add({{"zone", z->origin_text()}}).Set(z->serial());
-  signed_serial_age_.update(world, reloader_.config(), now_seconds());
+  signed_serial_age_.update(world, now_seconds());
   for (const auto& s : world.signed_zones) {
     const std::string origin = s->zone().origin_text();
     const auto& stats = s->load_stats();

@@ -2,23 +2,11 @@
 // When each signed zone with secondaries got the serial it serves; see signed_serial_age.h.
 #include "signed_serial_age.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 
 namespace sgdns::app {
-namespace {
 
-/// The file's modification time in seconds, or `otherwise` when it cannot be read.
-double modified(const std::string& path, double otherwise) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return otherwise;
-  return static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) / 1e9;
-}
-
-}  // namespace
-
-void SignedSerialAge::update(const engine::World& world, const config::Config& config, double now) {
+void SignedSerialAge::update(const engine::World& world, double now) {
   std::map<std::string, std::pair<std::uint32_t, double>> next;
   for (const auto& signed_zone : world.signed_zones) {
     const zone::Zone& z = signed_zone->zone();
@@ -29,10 +17,9 @@ void SignedSerialAge::update(const engine::World& world, const config::Config& c
     auto old = since_.find(origin);
     if (old != since_.end() && old->second.first == z.serial()) {
       since = old->second.second;
-    } else if (old == since_.end()) {
-      for (const config::ZoneSource& source : config.zones) {
-        if (source.origin == origin) since = std::min(now, modified(source.file, now));
-      }
+    } else if (old == since_.end() && !z.sources().empty()) {
+      // The top zone file, as the reader found it: no second stat().
+      since = std::min(now, static_cast<double>(z.sources().front().mtime_ns) / 1e9);
     }
     next[origin] = {z.serial(), since};
     metrics_.zone_signed_serial_since.Add({{"zone", origin}}).Set(since);

@@ -9,7 +9,6 @@
 #include <string>
 #include <utility>
 
-#include "sgdns/config/config.h"
 #include "sgdns/engine/world.h"
 #include "sgdns/metrics/metrics.h"
 
@@ -21,8 +20,8 @@ class SignedSerialAge {
 
   /// After `world` is installed: a signed zone with transfer rules or notify targets keeps the time its
   /// serial was first served here; a new serial is dated `now`. At start (a zone not seen yet) the zone
-  /// file's modification time stands in: the serial was set when the file was last edited.
-  void update(const engine::World& world, const config::Config& config, double now);
+  /// file's modification time as it was read stands in: the serial was set when the file was last edited.
+  void update(const engine::World& world, double now);
 
  private:
   metrics::Metrics& metrics_;
