@@ -105,10 +105,8 @@ const dnssec::SignedZone* serving_signed(const engine::World* previous, const Zo
   std::vector<std::uint8_t> origin;
   if (!previous || !dns::name_from_text(source.origin, origin)) return nullptr;
   dns::name_to_lower(origin.data(), origin.size());
-  for (const auto& z : previous->signed_zones) {
-    if (dns::name_equal(z->zone().origin(), origin.data())) return z.get();
-  }
-  return nullptr;
+  const zone::Zone* served = previous->zones.exact(origin.data());
+  return served ? previous->signed_zone(served) : nullptr;
 }
 
 /// True when two versions of a zone with the same SOA differ only in what sgdns makes from key files
