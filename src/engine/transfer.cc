@@ -58,6 +58,7 @@ struct TransferStream::State {
   std::size_t sig_count = 0;
   bool have_sigs = false;
   std::uint32_t now = 0;
+  std::vector<dnssec::RdataRef> resign_rdata;  // of the RRset signed again: reused, not made per RRset
 
   /// Writes what fits of the current segment; false when the message is full.
   bool fill(dns::Writer& w);
@@ -100,9 +101,9 @@ void TransferStream::State::signatures_of(const zone::Node& n, const zone::RRset
     std::copy_n(loaded.begin(), sig_count, sigs);
     return;
   }
-  std::vector<dnssec::RdataRef> rdata;
-  for (auto rd : zone->rdata(set)) rdata.push_back({rd.data, rd.size});
-  sig_count = signed_zone->sign(zone->name(n), set.type, set.ttl, rdata, now, sigs);
+  resign_rdata.clear();
+  for (auto rd : zone->rdata(set)) resign_rdata.push_back({rd.data, rd.size});
+  sig_count = signed_zone->sign(zone->name(n), set.type, set.ttl, resign_rdata, now, sigs);
 }
 
 bool TransferStream::State::put_sigs(dns::Writer& w, const std::uint8_t* owner, std::uint32_t ttl,
